@@ -1,0 +1,29 @@
+# bookshop: `make run` runs the whole shop locally, `make test` runs every test.
+PROGRAMS := orchestrator billing fulfillment communication frontend
+MODULES  := pkg $(PROGRAMS) e2e
+
+.PHONY: run test build vet fmt loadgen clean
+
+run:
+	scripts/run-local.sh
+
+test:
+	scripts/test.sh
+
+build:
+	@mkdir -p bin
+	@for p in $(PROGRAMS); do go build -o bin/$$p ./$$p/cmd/$$p || exit 1; done
+	go build -o bin/loadgen ./e2e/cmd/loadgen
+
+vet:
+	@for m in $(MODULES); do (cd $$m && go vet ./...) || exit 1; done
+
+fmt:
+	gofmt -w $(MODULES)
+
+# 2,000 orders at concurrency 64 against a freshly started shop.
+loadgen: build
+	bin/loadgen -start -n 2000 -c 64
+
+clean:
+	rm -rf bin var

@@ -1,0 +1,201 @@
+package orchestrator_test
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"testing"
+	"time"
+
+	"bookshop/orchestrator"
+	"bookshop/pkg/msg"
+	"bookshop/pkg/retry"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func newEngine(t *testing.T) *orchestrator.Engine {
+	t.Helper()
+	m, err := orchestrator.Purchase.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	return &orchestrator.Engine{
+		Machine: m, StepTimeout: 10 * time.Second,
+		Backoff: retry.Policy{Initial: time.Second, Coefficient: 2, Max: 30 * time.Second, MaxAttempts: 3},
+		NewID:   func() string { n++; return "id-" + string(rune('a'+n%26)) + time.Duration(n).String() },
+		Rand:    func() float64 { return 0.5 },
+	}
+}
+
+var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+func sagaIn(state, step string) *orchestrator.Saga {
+	return &orchestrator.Saga{ID: "ord-1", State: state, Step: step, Version: 3, CommandID: "cmd-1",
+		Data: orchestrator.Data{OrderID: "ord-1", Customer: msg.Customer{Name: "Ada", Email: "ada@example.com"},
+			Items: []msg.Item{{ISBN: "9780262033848", Quantity: 1, PriceCents: 9500}}, TotalCents: 9500,
+			Currency: "EUR", PaymentToken: "tok_visa", ShippingAddress: msg.Address{Line1: "1 Road", Country: "GB"}}}
+}
+
+// The saga table pinned: every (state, event) pair either is a row of the
+// table, or is rejected as out of order — never a crash, never a surprise.
+func TestEveryStateEventPair(t *testing.T) {
+	e := newEngine(t)
+	want := map[[2]string]string{}
+	for _, tr := range orchestrator.Purchase.Transitions {
+		want[[2]string{tr.From, tr.Event}] = tr.To
+	}
+	// Rows derived for stuck: a late reply for the remembered step resumes.
+	resume := map[string][2]string{ // event → (remembered step, target)
+		orchestrator.EvConfirmationSent:  {orchestrator.SendingConfirmation, orchestrator.Completed},
+		orchestrator.EvDeclineNoticeSent: {orchestrator.SendingDeclineNotice, orchestrator.Declined},
+		orchestrator.EvDeliveryCancelled: {orchestrator.CancellingDelivery, orchestrator.RefundingPayment},
+		orchestrator.EvRefunded:          {orchestrator.RefundingPayment, orchestrator.SendingCancellation},
+		orchestrator.EvCancellationSent:  {orchestrator.SendingCancellation, orchestrator.Cancelled},
+	}
+	rows := 0
+	for _, state := range e.Machine.States() {
+		for _, event := range e.Machine.Events() {
+			step := state
+			wantTo, ok := want[[2]string{state, event}]
+			if state == orchestrator.Stuck {
+				r, resumes := resume[event]
+				step, wantTo, ok = r[0], r[1], resumes
+			}
+			s := sagaIn(state, step)
+			before := *s
+			_, err := e.Fire(context.Background(), s, event, "reply-1", nil, t0)
+			switch {
+			case ok && err != nil:
+				t.Errorf("%s --%s--> want %s, got error %v", state, event, wantTo, err)
+			case ok && s.State != wantTo:
+				t.Errorf("%s --%s--> %s, want %s", state, event, s.State, wantTo)
+			case !ok && !errors.Is(err, orchestrator.ErrOutOfOrder):
+				t.Errorf("%s --%s-- should be out of order, got state %s err %v", state, event, s.State, err)
+			case !ok && !cmp.Equal(before, *s):
+				t.Errorf("%s --%s-- rejected but changed the saga", state, event)
+			}
+			if ok {
+				rows++
+			}
+		}
+	}
+	if rows != len(orchestrator.Purchase.Transitions)+len(resume) {
+		t.Errorf("%d allowed pairs, want %d", rows, len(orchestrator.Purchase.Transitions)+len(resume))
+	}
+}
+
+// A stuck saga resumes only on a reply for the step it remembers.
+func TestStuckResumesOnlyForItsStep(t *testing.T) {
+	e := newEngine(t)
+	s := sagaIn(orchestrator.Stuck, orchestrator.SendingConfirmation)
+	if _, err := e.Fire(context.Background(), s, orchestrator.EvRefunded, "r", nil, t0); !errors.Is(err, orchestrator.ErrOutOfOrder) {
+		t.Fatalf("refunded resumed a saga stuck at sending_confirmation: %v (state %s)", err, s.State)
+	}
+}
+
+func TestHappyPathSendsEachCommandAndStatus(t *testing.T) {
+	e := newEngine(t)
+	s, eff, err := e.Start(sagaIn("", "").Data, "start-1", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	collect := func(eff orchestrator.Effects) {
+		for _, o := range eff.Outgoing {
+			types = append(types, o.To+":"+o.Envelope.Type)
+		}
+	}
+	collect(eff)
+	for _, ev := range []string{orchestrator.EvCharged, orchestrator.EvScheduled, orchestrator.EvConfirmationSent} {
+		eff, err := e.Fire(context.Background(), s, ev, "r-"+ev, nil, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		collect(eff)
+	}
+	want := []string{
+		"billing:ChargePayment", "frontend:OrderStatusChanged",
+		"fulfillment:ScheduleDelivery", "frontend:OrderStatusChanged",
+		"communication:SendEmail", "frontend:OrderStatusChanged",
+		"frontend:OrderStatusChanged",
+	}
+	if diff := cmp.Diff(want, types); diff != "" {
+		t.Errorf("messages (-want +got):\n%s", diff)
+	}
+	if s.State != orchestrator.Completed || s.Deadline != nil || s.Version != 4 {
+		t.Errorf("end: state %s deadline %v version %d", s.State, s.Deadline, s.Version)
+	}
+}
+
+// Timeouts resend the same command id with a growing wait, then compensate.
+func TestTimeoutRetriesThenCompensates(t *testing.T) {
+	e := newEngine(t)
+	s, _, err := e.Start(sagaIn("", "").Data, "start-1", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := s.CommandID
+	now := t0
+	var waits []time.Duration
+	for attempt := 2; attempt <= 3; attempt++ {
+		now = *s.Deadline
+		eff, err := e.Timeout(context.Background(), s, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(eff.Outgoing) != 1 || eff.Outgoing[0].Envelope.ID != cmd || s.Attempts != attempt {
+			t.Fatalf("attempt %d: outgoing %+v attempts %d", attempt, eff.Outgoing, s.Attempts)
+		}
+		waits = append(waits, s.Deadline.Sub(now))
+	}
+	if diff := cmp.Diff([]time.Duration{11 * time.Second, 12 * time.Second}, waits); diff != "" {
+		t.Errorf("waits after resends (-want +got):\n%s", diff)
+	}
+	if eff, _ := e.Timeout(context.Background(), s, now); len(eff.Outgoing) != 0 {
+		t.Errorf("timed out before the deadline: %+v", eff)
+	}
+	if _, err := e.Timeout(context.Background(), s, *s.Deadline); err != nil {
+		t.Fatal(err)
+	}
+	if s.State != orchestrator.RefundingPayment || s.Data.FailureReason != "charging_payment_timed_out" {
+		t.Errorf("after max attempts: state %s reason %q, want refunding_payment", s.State, s.Data.FailureReason)
+	}
+}
+
+func TestGoldenMermaid(t *testing.T) {
+	got, err := newEngine(t).Machine.Mermaid()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const path = "testdata/saga.mmd"
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden (go test -update): %v", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("saga diagram changed (-golden +now):\n%s", diff)
+	}
+}
+
+func TestCompileRejectsBadTables(t *testing.T) {
+	d := orchestrator.Purchase
+	d.Transitions = append([]orchestrator.Transition{{From: "charging_payment", Event: "charged", To: "nowhere"}}, d.Transitions...)
+	if _, err := d.Compile(); err == nil {
+		t.Error("unknown state accepted")
+	}
+	d = orchestrator.Purchase
+	d.Transitions = d.Transitions[:len(d.Transitions)-1] // sending_cancellation loses its gave_up row
+	if _, err := d.Compile(); err == nil {
+		t.Error("a step without a gave_up row accepted")
+	}
+}

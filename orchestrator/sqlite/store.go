@@ -1,0 +1,174 @@
+// Package sqlite stores the orchestrator's sagas and their timelines in
+// SQLite with sqlx.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"bookshop/orchestrator"
+	"bookshop/pkg/sqlite"
+
+	"github.com/jmoiron/sqlx"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations creates the saga tables.
+var Migrations, _ = fs.Sub(migrations, "migrations")
+
+// Store implements orchestrator.Store.
+type Store struct{}
+
+type row struct {
+	ID                string         `db:"id"`
+	DefinitionVersion int            `db:"definition_version"`
+	State             string         `db:"state"`
+	Step              string         `db:"step"`
+	Attempts          int            `db:"attempts"`
+	CommandID         string         `db:"command_id"`
+	Deadline          sql.NullString `db:"deadline"`
+	StuckSince        sql.NullString `db:"stuck_since"`
+	LastError         string         `db:"last_error"`
+	Version           int64          `db:"version"`
+	Data              string         `db:"data"`
+	CreatedAt         string         `db:"created_at"`
+	UpdatedAt         string         `db:"updated_at"`
+}
+
+const columns = `id, definition_version, state, step, attempts, command_id, deadline, stuck_since,
+	last_error, version, data, created_at, updated_at`
+
+// Get loads one saga.
+func (Store) Get(ctx context.Context, tx *sqlx.Tx, id string) (*orchestrator.Saga, error) {
+	return get(ctx, tx, id)
+}
+
+func get(ctx context.Context, q sqlx.QueryerContext, id string) (*orchestrator.Saga, error) {
+	var r row
+	err := sqlx.GetContext(ctx, q, &r, `SELECT `+columns+` FROM sagas WHERE id = ?`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("order %s: %w", id, orchestrator.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load saga %s: %w", id, err)
+	}
+	return r.saga()
+}
+
+// Create inserts a new saga with its first timeline entries.
+func (Store) Create(ctx context.Context, tx *sqlx.Tx, s *orchestrator.Saga, h []orchestrator.HistoryEntry) error {
+	r, err := toRow(s)
+	if err != nil {
+		return err
+	}
+	_, err = tx.NamedExecContext(ctx, `INSERT INTO sagas (`+columns+`) VALUES (:id, :definition_version,
+		:state, :step, :attempts, :command_id, :deadline, :stuck_since, :last_error, :version, :data,
+		:created_at, :updated_at)`, r)
+	if err != nil {
+		return fmt.Errorf("insert saga %s: %w", s.ID, err)
+	}
+	return addHistory(ctx, tx, s.ID, h)
+}
+
+// Save updates s if nobody changed it since version prevVersion.
+func (Store) Save(ctx context.Context, tx *sqlx.Tx, s *orchestrator.Saga, prevVersion int64, h []orchestrator.HistoryEntry) error {
+	r, err := toRow(s)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE sagas SET state = ?, step = ?, attempts = ?, command_id = ?,
+		deadline = ?, stuck_since = ?, last_error = ?, version = ?, data = ?, updated_at = ?
+		WHERE id = ? AND version = ?`, r.State, r.Step, r.Attempts, r.CommandID, r.Deadline,
+		r.StuckSince, r.LastError, r.Version, r.Data, r.UpdatedAt, r.ID, prevVersion)
+	if err != nil {
+		return fmt.Errorf("save saga %s: %w", s.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("save saga %s at version %d: %w", s.ID, prevVersion, orchestrator.ErrConflict)
+	}
+	return addHistory(ctx, tx, s.ID, h)
+}
+
+// AddHistory appends timeline entries.
+func (Store) AddHistory(ctx context.Context, tx *sqlx.Tx, id string, h []orchestrator.HistoryEntry) error {
+	return addHistory(ctx, tx, id, h)
+}
+
+func addHistory(ctx context.Context, tx *sqlx.Tx, id string, h []orchestrator.HistoryEntry) error {
+	for _, e := range h {
+		_, err := tx.ExecContext(ctx, `INSERT INTO saga_history (saga_id, at, event, from_state, to_state,
+			message_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			id, sqlite.Time(e.At), e.Event, e.From, e.To, e.MessageID, e.Detail)
+		if err != nil {
+			return fmt.Errorf("record %s in history of saga %s: %w", e.Event, id, err)
+		}
+	}
+	return nil
+}
+
+// Overdue lists sagas whose deadline has passed, most overdue first.
+func (Store) Overdue(ctx context.Context, tx *sqlx.Tx, now time.Time, limit int) ([]string, error) {
+	var ids []string
+	err := tx.SelectContext(ctx, &ids, `SELECT id FROM sagas WHERE deadline IS NOT NULL AND deadline <= ?
+		ORDER BY deadline LIMIT ?`, sqlite.Time(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("find overdue sagas: %w", err)
+	}
+	return ids, nil
+}
+
+func toRow(s *orchestrator.Saga) (row, error) {
+	data, err := json.Marshal(s.Data)
+	if err != nil {
+		return row{}, fmt.Errorf("encode data of saga %s: %w", s.ID, err)
+	}
+	return row{
+		ID: s.ID, DefinitionVersion: s.DefinitionVersion, State: s.State, Step: s.Step,
+		Attempts: s.Attempts, CommandID: s.CommandID, Deadline: nullTime(s.Deadline),
+		StuckSince: nullTime(s.StuckSince), LastError: s.LastError, Version: s.Version,
+		Data: string(data), CreatedAt: sqlite.Time(s.CreatedAt), UpdatedAt: sqlite.Time(s.UpdatedAt),
+	}, nil
+}
+
+func (r row) saga() (*orchestrator.Saga, error) {
+	s := &orchestrator.Saga{ID: r.ID, DefinitionVersion: r.DefinitionVersion, State: r.State, Step: r.Step,
+		Attempts: r.Attempts, CommandID: r.CommandID, LastError: r.LastError, Version: r.Version}
+	if err := json.Unmarshal([]byte(r.Data), &s.Data); err != nil {
+		return nil, fmt.Errorf("decode data of saga %s: %w", r.ID, err)
+	}
+	var err error
+	if s.Deadline, err = parseNull(r.Deadline); err != nil {
+		return nil, err
+	}
+	if s.StuckSince, err = parseNull(r.StuckSince); err != nil {
+		return nil, err
+	}
+	if s.CreatedAt, err = sqlite.ParseTime(r.CreatedAt); err != nil {
+		return nil, err
+	}
+	s.UpdatedAt, err = sqlite.ParseTime(r.UpdatedAt)
+	return s, err
+}
+
+func nullTime(t *time.Time) sql.NullString {
+	if t == nil {
+		return sql.NullString{}
+	}
+	return sql.NullString{String: sqlite.Time(*t), Valid: true}
+}
+
+func parseNull(s sql.NullString) (*time.Time, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	t, err := sqlite.ParseTime(s.String)
+	return &t, err
+}

@@ -1,0 +1,134 @@
+package inbox_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"bookshop/pkg/inbox"
+	"bookshop/pkg/msg"
+	"bookshop/pkg/outbox"
+	"bookshop/pkg/sqlite"
+
+	"github.com/jmoiron/sqlx"
+	"testing/fstest"
+)
+
+var appSchema = fstest.MapFS{"app_0001.sql": {Data: []byte(`CREATE TABLE effects (order_id TEXT NOT NULL);`)}}
+
+func open(t *testing.T) *sqlx.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), sqlite.Options{},
+		outbox.Migrations, inbox.Migrations, appSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func body(t *testing.T, id, orderID string) []byte {
+	t.Helper()
+	env, err := msg.NewWithID(id, &msg.CancelDelivery{OrderID: orderID}, orderID, "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := env.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// handler records an effect and replies, failing as told by the order id.
+func handler(ctx context.Context, tx *sqlx.Tx, env msg.Envelope, m msg.Message) ([]msg.Outgoing, error) {
+	order := m.(*msg.CancelDelivery).OrderID
+	if _, err := tx.ExecContext(ctx, `INSERT INTO effects VALUES (?)`, order); err != nil {
+		return nil, err
+	}
+	switch order {
+	case "transient":
+		return nil, errors.New("gateway timeout")
+	case "permanent":
+		return nil, msg.Permanent(errors.New("no such order"))
+	}
+	reply, err := msg.New(&msg.DeliveryCancelled{OrderID: order}, order, env.ID, time.Now())
+	return []msg.Outgoing{reply.To(msg.Orchestrator)}, err
+}
+
+func count(t *testing.T, db *sqlx.DB, query string) int {
+	t.Helper()
+	var n int
+	if err := db.Get(&n, query); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestBatchWithDuplicatesAndFailures(t *testing.T) {
+	db := open(t)
+	woken := 0
+	p := &inbox.Processor{DB: db, Handle: handler, Duplicates: inbox.Resend,
+		AfterCommit: func() { woken++ }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	errs := p.HandleBatch(context.Background(), [][]byte{
+		body(t, "m1", "o1"),
+		body(t, "m1", "o1"), // duplicate within the batch: reply again, no second effect
+		body(t, "m2", "transient"),
+		body(t, "m3", "permanent"),
+		[]byte("garbage"),
+		body(t, "m4", "o4"),
+	})
+	want := []string{"ok", "ok", "transient", "permanent", "permanent", "ok"}
+	for i, err := range errs {
+		got := "ok"
+		switch {
+		case msg.IsPermanent(err):
+			got = "permanent"
+		case err != nil:
+			got = "transient"
+		}
+		if got != want[i] {
+			t.Errorf("message %d: outcome %s (%v), want %s", i, got, err, want[i])
+		}
+	}
+	if n := count(t, db, `SELECT count(*) FROM effects`); n != 2 {
+		t.Errorf("effects = %d, want 2 (failed messages rolled back, duplicate not acted on)", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM inbox`); n != 2 {
+		t.Errorf("inbox rows = %d, want 2", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM outbox`); n != 3 {
+		t.Errorf("outbox rows = %d, want 3 (o1 twice, o4 once)", n)
+	}
+	if n := count(t, db, `SELECT count(DISTINCT message_id) FROM outbox`); n != 2 {
+		t.Errorf("distinct outbox ids = %d, want 2: a resent reply keeps its id", n)
+	}
+	if woken != 1 {
+		t.Errorf("AfterCommit called %d times, want 1", woken)
+	}
+	// Redelivery in a later batch: the stored reply again, no new effect.
+	if errs := p.HandleBatch(context.Background(), [][]byte{body(t, "m4", "o4")}); errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	if n := count(t, db, `SELECT count(*) FROM effects`); n != 2 {
+		t.Errorf("effects after redelivery = %d, want 2", n)
+	}
+}
+
+func TestIgnoreDuplicates(t *testing.T) {
+	db := open(t)
+	p := &inbox.Processor{DB: db, Handle: handler, Duplicates: inbox.Ignore,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for range 3 {
+		if errs := p.HandleBatch(context.Background(), [][]byte{body(t, "m1", "o1")}); errs[0] != nil {
+			t.Fatal(errs[0])
+		}
+	}
+	if n := count(t, db, `SELECT count(*) FROM outbox`); n != 1 {
+		t.Errorf("outbox rows = %d, want 1", n)
+	}
+}

@@ -1,0 +1,164 @@
+// Package sqlite opens a service's SQLite database the one way bookshop
+// trusts (WAL, synchronous=FULL, busy timeout, immediate transactions, one
+// writer connection) and applies its embedded migrations.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
+)
+
+// Options tune Open. The zero value is the durable default.
+type Options struct {
+	// Synchronous is SQLite's synchronous pragma: FULL (default) or NORMAL.
+	// NORMAL in WAL mode may lose the last transactions on power loss, never
+	// on a process crash.
+	Synchronous string
+	BusyTimeout time.Duration // default 5s
+}
+
+// Open opens (creating if needed) the database at path and applies the
+// migrations of each migrations FS in turn (its *.sql files in name order,
+// each once; names must be unique across all of them).
+func Open(ctx context.Context, path string, opts Options, migrations ...fs.FS) (*sqlx.DB, error) {
+	if path == "" {
+		return nil, errors.New("open database: path is empty")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("open database %s: %w", path, err)
+		}
+	}
+	syncMode := strings.ToUpper(opts.Synchronous)
+	if syncMode == "" {
+		syncMode = "FULL"
+	}
+	if syncMode != "FULL" && syncMode != "NORMAL" {
+		return nil, fmt.Errorf("open database %s: synchronous must be FULL or NORMAL, not %q", path, opts.Synchronous)
+	}
+	busy := opts.BusyTimeout
+	if busy <= 0 {
+		busy = 5 * time.Second
+	}
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", syncMode)
+	q.Set("_busy_timeout", fmt.Sprint(busy.Milliseconds()))
+	q.Set("_txlock", "immediate")
+	q.Set("_foreign_keys", "on")
+	db, err := sqlx.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	// One connection: SQLite has one writer anyway, and a single connection
+	// makes every transaction serialise in Go instead of on SQLITE_BUSY.
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxIdleTime(0)
+	db.SetConnMaxLifetime(0)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	for _, m := range migrations {
+		if err := Migrate(ctx, db, m); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open database %s: %w", path, err)
+		}
+	}
+	return db, nil
+}
+
+// Migrate applies every *.sql file of migrations not yet recorded in
+// schema_migrations, each in its own transaction, in file name order.
+func Migrate(ctx context.Context, db *sqlx.DB, migrations fs.FS) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	names, err := fs.Glob(migrations, "*.sql")
+	if err != nil {
+		return fmt.Errorf("list migrations: %w", err)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := applyOne(ctx, db, migrations, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func applyOne(ctx context.Context, db *sqlx.DB, migrations fs.FS, name string) error {
+	body, err := fs.ReadFile(migrations, name)
+	if err != nil {
+		return fmt.Errorf("read migration %s: %w", name, err)
+	}
+	return InTx(ctx, db, func(tx *sqlx.Tx) error {
+		var done int
+		if err := tx.GetContext(ctx, &done, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name); err != nil {
+			return fmt.Errorf("check migration %s: %w", name, err)
+		}
+		if done > 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			return fmt.Errorf("apply migration %s: %w", name, err)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`,
+			name, Time(time.Now()))
+		if err != nil {
+			return fmt.Errorf("record migration %s: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// InTx runs fn in a transaction and commits it, or rolls back if fn fails.
+func InTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) (err error) {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// IsUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY conflict.
+func IsUniqueViolation(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// TimeFormat is how every table stores times: UTC with a fixed number of
+// fraction digits, so that text order is time order.
+const TimeFormat = "2006-01-02T15:04:05.000000000Z"
+
+// Time formats t in TimeFormat.
+func Time(t time.Time) string { return t.UTC().Format(TimeFormat) }
+
+// ParseTime reads a time written by Time.
+func ParseTime(s string) (time.Time, error) { return time.Parse(TimeFormat, s) }
+
+// ErrNoRows is sql.ErrNoRows, so callers need not import database/sql.
+var ErrNoRows = sql.ErrNoRows
