@@ -112,6 +112,10 @@ func (s *Service) batchHandler(p *inbox.Processor) rabbit.BatchHandler {
 	}
 }
 
+// Close releases what New opened; for a program that fails between New and
+// Run (Run closes them itself).
+func (s *Service) Close() error { return s.DB.Close() }
+
 // Go adds a background loop that runs beside the consumer until shutdown.
 func (s *Service) Go(name string, run func(ctx context.Context) error) {
 	s.loops = append(s.loops, loop{name, run})

@@ -82,6 +82,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	m := newMetrics(svc, sqlite.Reader{DB: svc.DB}, machine)
+	// Nothing below can fail before Run, which closes what New opened.
 	o := &orchestrator.Orchestrator{
 		Engine: &orchestrator.Engine{
 			Machine:     machine,
