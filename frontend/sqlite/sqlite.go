@@ -1,0 +1,129 @@
+// Package sqlite stores the frontend's order view in its SQLite database.
+package sqlite
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"bookshop/frontend"
+	bsqlite "bookshop/pkg/sqlite"
+
+	"github.com/jmoiron/sqlx"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations creates the frontend's tables; pass it to service.New.
+var Migrations, _ = fs.Sub(migrations, "migrations")
+
+// OrderViews implements frontend.OrderViews.
+type OrderViews struct {
+	DB *sqlx.DB
+}
+
+var _ frontend.OrderViews = (*OrderViews)(nil)
+
+// applySQL inserts the order, or replaces the stored one only if the new
+// version is higher. The event is a snapshot of the saga, but a fact it
+// leaves empty (delivery date, tracking id, total, currency) keeps its stored
+// value: an event that does not mention the delivery has not undone it.
+const applySQL = `
+INSERT INTO order_view (order_id, state, status, version, event, failure_reason,
+    expected_date, tracking_id, total_cents, currency, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (order_id) DO UPDATE SET
+    state          = excluded.state,
+    status         = excluded.status,
+    version        = excluded.version,
+    event          = excluded.event,
+    failure_reason = excluded.failure_reason,
+    expected_date  = coalesce(nullif(excluded.expected_date, ''), order_view.expected_date),
+    tracking_id    = coalesce(nullif(excluded.tracking_id, ''), order_view.tracking_id),
+    total_cents    = CASE WHEN excluded.total_cents > 0 THEN excluded.total_cents ELSE order_view.total_cents END,
+    currency       = coalesce(nullif(excluded.currency, ''), order_view.currency),
+    updated_at     = excluded.updated_at
+WHERE excluded.version > order_view.version`
+
+// fillSQL runs for every event, stale or not: it fills facts the view does
+// not know yet and never overwrites one, and keeps the earliest time seen as
+// created_at. So a late v3 still brings the tracking id that a v4 without
+// it lacked, whatever order the two arrived in.
+const fillSQL = `
+UPDATE order_view SET
+    expected_date = CASE WHEN expected_date = '' THEN ? ELSE expected_date END,
+    tracking_id   = CASE WHEN tracking_id = '' THEN ? ELSE tracking_id END,
+    total_cents   = CASE WHEN total_cents = 0 THEN ? ELSE total_cents END,
+    currency      = CASE WHEN currency = '' THEN ? ELSE currency END,
+    created_at    = min(created_at, ?)
+WHERE order_id = ?`
+
+// Apply stores o unless an equal or later version is there (applySQL), then
+// fills in what the view still lacks (fillSQL).
+func (v *OrderViews) Apply(ctx context.Context, tx sqlx.ExtContext, o frontend.Order) (bool, error) {
+	res, err := tx.ExecContext(ctx, applySQL, o.ID, o.State, o.Status, o.Version, o.Event,
+		o.FailureReason, o.ExpectedDate, o.TrackingID, o.TotalCents, o.Currency,
+		bsqlite.Time(o.CreatedAt), bsqlite.Time(o.UpdatedAt))
+	if err != nil {
+		return false, fmt.Errorf("store order view %s version %d: %w", o.ID, o.Version, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store order view %s version %d: %w", o.ID, o.Version, err)
+	}
+	_, err = tx.ExecContext(ctx, fillSQL, o.ExpectedDate, o.TrackingID, o.TotalCents, o.Currency,
+		bsqlite.Time(o.CreatedAt), o.ID)
+	if err != nil {
+		return false, fmt.Errorf("fill order view %s from version %d: %w", o.ID, o.Version, err)
+	}
+	return n > 0, nil
+}
+
+type orderRow struct {
+	ID            string `db:"order_id"`
+	State         string `db:"state"`
+	Status        string `db:"status"`
+	Version       int64  `db:"version"`
+	Event         string `db:"event"`
+	FailureReason string `db:"failure_reason"`
+	ExpectedDate  string `db:"expected_date"`
+	TrackingID    string `db:"tracking_id"`
+	TotalCents    int64  `db:"total_cents"`
+	Currency      string `db:"currency"`
+	CreatedAt     string `db:"created_at"`
+	UpdatedAt     string `db:"updated_at"`
+}
+
+// Get returns the view of order id.
+func (v *OrderViews) Get(ctx context.Context, id string) (frontend.Order, error) {
+	var r orderRow
+	err := v.DB.GetContext(ctx, &r, `SELECT order_id, state, status, version, event,
+		failure_reason, expected_date, tracking_id, total_cents, currency, created_at, updated_at
+		FROM order_view WHERE order_id = ?`, id)
+	if errors.Is(err, bsqlite.ErrNoRows) {
+		return frontend.Order{}, fmt.Errorf("order %s: %w", id, frontend.ErrOrderNotFound)
+	}
+	if err != nil {
+		return frontend.Order{}, fmt.Errorf("load order view %s: %w", id, err)
+	}
+	return r.order()
+}
+
+func (r orderRow) order() (frontend.Order, error) {
+	created, err := bsqlite.ParseTime(r.CreatedAt)
+	if err != nil {
+		return frontend.Order{}, fmt.Errorf("order view %s: created_at: %w", r.ID, err)
+	}
+	updated, err := bsqlite.ParseTime(r.UpdatedAt)
+	if err != nil {
+		return frontend.Order{}, fmt.Errorf("order view %s: updated_at: %w", r.ID, err)
+	}
+	return frontend.Order{
+		ID: r.ID, State: r.State, Status: r.Status, Version: r.Version, Event: r.Event,
+		FailureReason: r.FailureReason, ExpectedDate: r.ExpectedDate, TrackingID: r.TrackingID,
+		TotalCents: r.TotalCents, Currency: r.Currency, CreatedAt: created, UpdatedAt: updated,
+	}, nil
+}
