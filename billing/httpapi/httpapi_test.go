@@ -15,6 +15,7 @@ import (
 	"bookshop/billing"
 	"bookshop/billing/httpapi"
 	bsqlite "bookshop/billing/sqlite"
+	"bookshop/pkg/service/servicetest"
 	pkgsqlite "bookshop/pkg/sqlite"
 
 	"github.com/google/go-cmp/cmp"
@@ -28,20 +29,6 @@ func server(t *testing.T, l httpapi.Lister) *httptest.Server {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-func get(t *testing.T, url string) (int, string, []byte) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header.Get("Content-Type"), body
 }
 
 func TestPayments(t *testing.T) {
@@ -83,7 +70,7 @@ func TestPayments(t *testing.T) {
   {"id": "p3", "order_id": "x", "kind": "refund", "amount_cents": 0, "currency": "EUR", "status": "succeeded", "created_at": "2025-03-01T09:00:02Z"}]`},
 	}
 	for _, tt := range tests {
-		status, ctype, body := get(t, srv.URL+"/payments"+tt.query)
+		status, ctype, body := servicetest.Get(t, srv.URL+"/payments"+tt.query)
 		if status != http.StatusOK || ctype != "application/json" {
 			t.Fatalf("GET /payments%s: %d %s", tt.query, status, ctype)
 		}
@@ -107,7 +94,7 @@ func (failing) List(context.Context, string, int) ([]billing.Payment, error) {
 }
 
 func TestPaymentsError(t *testing.T) {
-	status, ctype, _ := get(t, server(t, failing{}).URL+"/payments")
+	status, ctype, _ := servicetest.Get(t, server(t, failing{}).URL+"/payments")
 	if status != http.StatusInternalServerError || ctype != "application/problem+json" {
 		t.Errorf("got %d %s, want 500 application/problem+json", status, ctype)
 	}

@@ -15,6 +15,7 @@ import (
 	"bookshop/communication"
 	"bookshop/communication/httpapi"
 	commsqlite "bookshop/communication/sqlite"
+	"bookshop/pkg/service/servicetest"
 	"bookshop/pkg/sqlite"
 
 	"github.com/google/go-cmp/cmp"
@@ -75,18 +76,9 @@ func TestAPI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, err := http.Get(srv.URL + tt.path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			body, err := io.ReadAll(resp.Body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if resp.StatusCode != tt.status || resp.Header.Get("Content-Type") != tt.contentType {
-				t.Errorf("GET %s: %d %s, want %d %s", tt.path, resp.StatusCode, resp.Header.Get("Content-Type"),
-					tt.status, tt.contentType)
+			status, ctype, body := servicetest.Get(t, srv.URL+tt.path)
+			if status != tt.status || ctype != tt.contentType {
+				t.Errorf("GET %s: %d %s, want %d %s", tt.path, status, ctype, tt.status, tt.contentType)
 			}
 			golden(t, tt.name+".json", string(body))
 		})

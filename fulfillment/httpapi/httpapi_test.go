@@ -16,6 +16,7 @@ import (
 	"bookshop/fulfillment/httpapi"
 	fsqlite "bookshop/fulfillment/sqlite"
 	"bookshop/pkg/catalog"
+	"bookshop/pkg/service/servicetest"
 	db "bookshop/pkg/sqlite"
 
 	"github.com/google/go-cmp/cmp"
@@ -70,19 +71,16 @@ func newServer(t *testing.T) *httptest.Server {
 	return srv
 }
 
+// get GETs url, requires 200 application/json, and decodes the body as a T.
 func get[T any](t *testing.T, url string) T {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" {
-		t.Fatalf("GET %s: %s %s", url, resp.Status, resp.Header.Get("Content-Type"))
+	status, ctype, body := servicetest.Get(t, url)
+	if status != http.StatusOK || ctype != "application/json" {
+		t.Fatalf("GET %s: %d %s", url, status, ctype)
 	}
 	var v T
-	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
-		t.Fatalf("GET %s: %v", url, err)
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("GET %s: %v in %s", url, err, body)
 	}
 	return v
 }

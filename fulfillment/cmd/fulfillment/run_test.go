@@ -1,12 +1,7 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,8 +11,8 @@ import (
 	"bookshop/fulfillment"
 	"bookshop/pkg/catalog"
 	"bookshop/pkg/msg"
-	"bookshop/pkg/rabbit"
 	"bookshop/pkg/rabbit/rabbittest"
+	"bookshop/pkg/service/servicetest"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -36,21 +31,19 @@ const (
 func TestRun(t *testing.T) {
 	amqpURL := rabbittest.VHost(t)
 	addr := startProgram(t, amqpURL)
-	pub := rabbit.NewPublisher(rabbit.Config{URL: amqpURL, ConnectionName: "test-publisher"}, testLogger())
-	t.Cleanup(func() { pub.Close() })
-	replies := consumeReplies(t, amqpURL)
+	replies := servicetest.Consume(t, amqpURL, msg.Orchestrator)
 	send := func(env msg.Envelope) msg.Envelope {
 		t.Helper()
-		publish(t, pub, env)
+		servicetest.Publish(t, amqpURL, msg.Fulfillment, env)
 		return awaitReply(t, replies, env.ID)
 	}
 
 	in3Days := func() string { return fulfillment.AddBusinessDays(time.Now().UTC(), 3).Format(fulfillment.DateFormat) }
 	before := in3Days()
-	order := command(t, "order-1", &msg.ScheduleDelivery{OrderID: "order-1", ShippingAddress: address(),
-		Items: []msg.DeliveryItem{{ISBN: isbnAlgorithms, Quantity: 2}, {ISBN: isbnDDIA, Quantity: 1}}})
+	order := servicetest.Envelope(t, &msg.ScheduleDelivery{OrderID: "order-1", ShippingAddress: address(),
+		Items: []msg.DeliveryItem{{ISBN: isbnAlgorithms, Quantity: 2}, {ISBN: isbnDDIA, Quantity: 1}}}, "order-1")
 	first := send(order)
-	got := payload[msg.DeliveryScheduled](t, first)
+	got := servicetest.Payload[msg.DeliveryScheduled](t, first)
 	if got.OrderID != "order-1" || got.ShipmentID == "" || !regexp.MustCompile(`^BK\d{10}$`).MatchString(got.TrackingID) ||
 		(got.ExpectedDate != before && got.ExpectedDate != in3Days()) {
 		t.Errorf("reply to ScheduleDelivery: %+v, want a shipment, a BK tracking id and %s", got, before)
@@ -63,14 +56,14 @@ func TestRun(t *testing.T) {
 		"expected_date": got.ExpectedDate, "tracking_id": got.TrackingID}}
 	checkJSON(t, addr+"/shipments?order_id=order-1", want)
 
-	noStock := send(command(t, "order-2", &msg.ScheduleDelivery{OrderID: "order-2", ShippingAddress: address(),
-		Items: []msg.DeliveryItem{{ISBN: isbnAlgorithms, Quantity: 1}, {ISBN: isbn1984, Quantity: 1}}}))
-	if diff := cmp.Diff(msg.DeliveryFailed{OrderID: "order-2", Reason: "out_of_stock"}, payload[msg.DeliveryFailed](t, noStock)); diff != "" {
+	noStock := send(servicetest.Envelope(t, &msg.ScheduleDelivery{OrderID: "order-2", ShippingAddress: address(),
+		Items: []msg.DeliveryItem{{ISBN: isbnAlgorithms, Quantity: 1}, {ISBN: isbn1984, Quantity: 1}}}, "order-2"))
+	if diff := cmp.Diff(msg.DeliveryFailed{OrderID: "order-2", Reason: "out_of_stock"}, servicetest.Payload[msg.DeliveryFailed](t, noStock)); diff != "" {
 		t.Errorf("reply to ScheduleDelivery of %s (-want +got):\n%s", isbn1984, diff)
 	}
 
-	cancelled := send(command(t, "order-1", &msg.CancelDelivery{OrderID: "order-1"}))
-	if diff := cmp.Diff(msg.DeliveryCancelled{OrderID: "order-1", ShipmentID: got.ShipmentID}, payload[msg.DeliveryCancelled](t, cancelled)); diff != "" {
+	cancelled := send(servicetest.Envelope(t, &msg.CancelDelivery{OrderID: "order-1"}, "order-1"))
+	if diff := cmp.Diff(msg.DeliveryCancelled{OrderID: "order-1", ShipmentID: got.ShipmentID}, servicetest.Payload[msg.DeliveryCancelled](t, cancelled)); diff != "" {
 		t.Errorf("reply to CancelDelivery (-want +got):\n%s", diff)
 	}
 	checkStock(t, addr, map[string][2]int{isbnAlgorithms: {100000, 0}, isbnDDIA: {100000, 0}, isbn1984: {0, 0}})
@@ -83,140 +76,47 @@ func TestRun(t *testing.T) {
 // cleanly, and returns its HTTP base URL.
 func startProgram(t *testing.T, amqpURL string) string {
 	t.Helper()
-	env := map[string]string{
+	p := servicetest.Start(t, "fulfillment", run, map[string]string{
 		"FULFILLMENT_AMQP_URL":           amqpURL,
 		"FULFILLMENT_HTTP_ADDR":          "127.0.0.1:0",
 		"FULFILLMENT_DATABASE_PATH":      filepath.Join(t.TempDir(), "fulfillment.db"),
 		"FULFILLMENT_CATALOG_PATH":       catalogPath,
 		"FULFILLMENT_AMQP_REQUEUE_DELAY": "50ms",
-	}
-	logs := &logWatch{addr: make(chan string, 1), verbose: testing.Verbose()}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"fulfillment"}, func(k string) string { return env[k] }, logs) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run returned %v after cancel", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("run did not return within 10s of cancel")
-		}
 	})
-	select {
-	case addr := <-logs.addr:
-		return "http://" + addr
-	case err := <-done:
-		t.Fatalf("run returned early: %v", err)
-	case <-time.After(waitLimit):
-		t.Fatal("the program did not log that it started")
+	var addr string
+	servicetest.WaitFor(t, waitLimit, "the program to log that it started", func() bool {
+		addr = startedAddr(p.Logs.String())
+		return addr != ""
+	})
+	return "http://" + addr
+}
+
+// startedAddr picks the HTTP address out of the program's "started" log
+// line (the program listens on port 0), or returns "".
+func startedAddr(logs string) string {
+	for l := range strings.Lines(logs) {
+		var line struct {
+			Msg  string `json:"msg"`
+			Addr string `json:"http_addr"`
+		}
+		if json.Unmarshal([]byte(l), &line) == nil && line.Msg == "started" {
+			return line.Addr
+		}
 	}
 	return ""
 }
 
-// logWatch is the program's stdout: it picks the HTTP address out of the
-// "started" line (the program listens on port 0).
-type logWatch struct {
-	addr    chan string
-	verbose bool
-}
-
-func (w *logWatch) Write(p []byte) (int, error) {
-	if w.verbose {
-		os.Stderr.Write(p)
-	}
-	var line struct {
-		Msg  string `json:"msg"`
-		Addr string `json:"http_addr"`
-	}
-	if json.Unmarshal(p, &line) == nil && line.Msg == "started" {
-		select {
-		case w.addr <- line.Addr:
-		default:
-		}
-	}
-	return len(p), nil
-}
-
-// consumeReplies consumes the orchestrator queue until the test ends.
-func consumeReplies(t *testing.T, amqpURL string) <-chan []byte {
-	t.Helper()
-	out := make(chan []byte, 100)
-	c := rabbit.NewConsumer(rabbit.Config{URL: amqpURL, ConnectionName: "test-orchestrator"}, msg.Orchestrator,
-		func(_ context.Context, ds []rabbit.Delivery) []error {
-			for _, d := range ds {
-				out <- d.Body
-			}
-			return make([]error, len(ds))
-		}, testLogger())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return out
-}
-
-// command wraps m, a command about orderID, in a new envelope.
-func command(t *testing.T, orderID string, m msg.Message) msg.Envelope {
-	t.Helper()
-	env, err := msg.New(m, orderID, "", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return env
-}
-
-func publish(t *testing.T, pub *rabbit.Publisher, env msg.Envelope) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-	defer cancel()
-	body, err := env.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = pub.Publish(ctx, []rabbit.Publishing{{RoutingKey: msg.Fulfillment, MessageID: env.ID, Type: env.Type,
-		CorrelationID: env.CorrelationID, Body: body}})
-	if err != nil {
-		t.Fatalf("publish %s: %v", env.Type, err)
-	}
-}
-
 // awaitReply waits for the reply caused by command id.
-func awaitReply(t *testing.T, replies <-chan []byte, id string) msg.Envelope {
+func awaitReply(t *testing.T, replies <-chan msg.Envelope, id string) msg.Envelope {
 	t.Helper()
-	deadline := time.After(waitLimit)
+	deadline := time.Now().Add(waitLimit)
 	for {
-		select {
-		case body := <-replies:
-			env, _, err := msg.Decode(body)
-			if err != nil {
-				t.Fatalf("decode reply: %v", err)
-			}
-			if env.CausationID == id {
-				return env
-			}
-			t.Logf("skipping reply %s to %s", env.Type, env.CausationID)
-		case <-deadline:
-			t.Fatalf("no reply to command %s within %v", id, waitLimit)
+		env := servicetest.Next(t, replies, time.Until(deadline))
+		if env.CausationID == id {
+			return env
 		}
+		t.Logf("skipping reply %s to %s", env.Type, env.CausationID)
 	}
-}
-
-func payload[T any, PT interface {
-	*T
-	msg.Message
-}](t *testing.T, env msg.Envelope) T {
-	t.Helper()
-	var v T
-	if want := PT(&v).MessageType(); env.Type != want {
-		t.Fatalf("reply is %s %s, want %s", env.Type, env.Payload, want)
-	}
-	if err := json.Unmarshal(env.Payload, &v); err != nil {
-		t.Fatal(err)
-	}
-	return v
 }
 
 func checkStock(t *testing.T, base string, want map[string][2]int) {
@@ -226,7 +126,7 @@ func checkStock(t *testing.T, base string, want map[string][2]int) {
 		Available int    `json:"available"`
 		Reserved  int    `json:"reserved"`
 	}
-	getJSON(t, base+"/stock", &rows)
+	servicetest.GetJSON(t, base+"/stock", &rows)
 	cat, err := catalog.Load(catalogPath)
 	if err != nil {
 		t.Fatal(err)
@@ -251,7 +151,7 @@ func checkStock(t *testing.T, base string, want map[string][2]int) {
 func checkJSON(t *testing.T, url string, want any) {
 	t.Helper()
 	var got []map[string]any
-	getJSON(t, url, &got)
+	servicetest.GetJSON(t, url, &got)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("GET %s (-want +got):\n%s", url, diff)
 	}
@@ -259,40 +159,12 @@ func checkJSON(t *testing.T, url string, want any) {
 
 func checkMetric(t *testing.T, base, line string) {
 	t.Helper()
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	_, _, body := servicetest.Get(t, base+"/metrics")
 	if !strings.Contains(string(body), line) {
 		t.Errorf("GET /metrics lacks %q", line)
 	}
 }
 
-func getJSON(t *testing.T, url string, v any) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", url, resp.Status)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-}
-
 func address() msg.Address {
 	return msg.Address{Line1: "12 St James's Square", City: "London", PostalCode: "SW1Y 4JH", Country: "GB"}
-}
-
-func testLogger() *slog.Logger {
-	var w io.Writer = io.Discard
-	if testing.Verbose() {
-		w = os.Stderr
-	}
-	return slog.New(slog.NewTextHandler(w, nil))
 }

@@ -89,17 +89,29 @@ func WaitReady(t testing.TB, addr string) {
 	})
 }
 
-// GetJSON GETs url, requires 200, and decodes the body into v.
-func GetJSON(t testing.TB, url string, v any) {
+// Get GETs url and returns the response's status code, Content-Type and
+// body, whatever the status; the test fails only if the request or reading
+// the body fails.
+func Get(t testing.TB, url string) (status int, contentType string, body []byte) {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s %v %s", url, resp.Status, err, body)
+	body, err = io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %s, reading the body: %v", url, resp.Status, err)
+	}
+	return resp.StatusCode, resp.Header.Get("Content-Type"), body
+}
+
+// GetJSON GETs url, requires 200, and decodes the body into v.
+func GetJSON(t testing.TB, url string, v any) {
+	t.Helper()
+	status, _, body := Get(t, url)
+	if status != http.StatusOK {
+		t.Fatalf("GET %s: %d %s %s", url, status, http.StatusText(status), body)
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		t.Fatalf("GET %s: decode %s: %v", url, body, err)
@@ -170,6 +182,23 @@ func Next(t testing.TB, ch <-chan msg.Envelope, timeout time.Duration) msg.Envel
 		t.Fatalf("no message within %v", timeout)
 		return msg.Envelope{}
 	}
+}
+
+// Payload decodes env's payload as a T, failing the test unless env is a T:
+// Payload[msg.EmailSent](t, env).
+func Payload[T any, PT interface {
+	*T
+	msg.Message
+}](t testing.TB, env msg.Envelope) T {
+	t.Helper()
+	var v T
+	if want := PT(&v).MessageType(); env.Type != want {
+		t.Fatalf("message %s is a %s, want %s: %s", env.ID, env.Type, want, env.Payload)
+	}
+	if err := json.Unmarshal(env.Payload, &v); err != nil {
+		t.Fatalf("decode %s %s: %v", env.Type, env.ID, err)
+	}
+	return v
 }
 
 // SyncBuffer collects a program's log output across goroutines.
