@@ -38,7 +38,7 @@ func newShop(t *testing.T) (*frontend.Shop, *sqlx.DB) {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	now := func() time.Time { return t0.Add(time.Hour) }
-	return frontend.NewShop(cat, &fsqlite.OrderViews{DB: db}, log, now, nil), db
+	return frontend.NewShop(frontend.Deps{Catalog: cat, DB: db, Orders: fsqlite.Orders{}, Log: log, Now: now}), db
 }
 
 // handle delivers e to the shop in its own transaction, as the inbox does.

@@ -1,4 +1,5 @@
-// Package sqlite stores the frontend's order view in its SQLite database.
+// Package sqlite stores the frontend's orders and their view in its SQLite
+// database.
 package sqlite
 
 import (
@@ -7,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"bookshop/frontend"
 	bsqlite "bookshop/pkg/sqlite"
@@ -20,12 +22,10 @@ var migrations embed.FS
 // Migrations creates the frontend's tables; pass it to service.New.
 var Migrations, _ = fs.Sub(migrations, "migrations")
 
-// OrderViews implements frontend.OrderViews.
-type OrderViews struct {
-	DB *sqlx.DB
-}
+// Orders implements frontend.Orders.
+type Orders struct{}
 
-var _ frontend.OrderViews = (*OrderViews)(nil)
+var _ frontend.Orders = Orders{}
 
 // applySQL inserts the order, or replaces the stored one only if the new
 // version is higher. The event is a snapshot of the saga, but a fact it
@@ -62,8 +62,9 @@ UPDATE order_view SET
 WHERE order_id = ?`
 
 // Apply stores o unless an equal or later version is there (applySQL), then
-// fills in what the view still lacks (fillSQL).
-func (v *OrderViews) Apply(ctx context.Context, tx sqlx.ExtContext, o frontend.Order) (bool, error) {
+// fills in what the view still lacks (fillSQL). An order placed here starts
+// at version 0, so its first event always applies.
+func (Orders) Apply(ctx context.Context, tx sqlx.ExtContext, o frontend.Order) (bool, error) {
 	res, err := tx.ExecContext(ctx, applySQL, o.ID, o.State, o.Status, o.Version, o.Event,
 		o.FailureReason, o.ExpectedDate, o.TrackingID, o.TotalCents, o.Currency,
 		bsqlite.Time(o.CreatedAt), bsqlite.Time(o.UpdatedAt))
@@ -82,48 +83,41 @@ func (v *OrderViews) Apply(ctx context.Context, tx sqlx.ExtContext, o frontend.O
 	return n > 0, nil
 }
 
-type orderRow struct {
-	ID            string `db:"order_id"`
-	State         string `db:"state"`
-	Status        string `db:"status"`
-	Version       int64  `db:"version"`
-	Event         string `db:"event"`
-	FailureReason string `db:"failure_reason"`
-	ExpectedDate  string `db:"expected_date"`
-	TrackingID    string `db:"tracking_id"`
-	TotalCents    int64  `db:"total_cents"`
-	Currency      string `db:"currency"`
-	CreatedAt     string `db:"created_at"`
-	UpdatedAt     string `db:"updated_at"`
+// RequestCancel records the customer's cancel request on a placed order.
+func (Orders) RequestCancel(ctx context.Context, tx sqlx.ExtContext, id, reason string, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE orders SET cancel_requested_at = ?, cancel_reason = ?
+		WHERE order_id = ?`, bsqlite.Time(at), reason, id)
+	if err != nil {
+		return fmt.Errorf("record cancel request of order %s: %w", id, err)
+	}
+	return nil
 }
 
-// Get returns the view of order id.
-func (v *OrderViews) Get(ctx context.Context, id string) (frontend.Order, error) {
+// ByKey finds the order an Idempotency-Key placed.
+func (Orders) ByKey(ctx context.Context, q sqlx.QueryerContext, key string) (string, string, error) {
+	var r struct {
+		ID   string `db:"order_id"`
+		Hash string `db:"request_hash"`
+	}
+	err := sqlx.GetContext(ctx, q, &r, `SELECT order_id, request_hash FROM orders WHERE idempotency_key = ?`, key)
+	if errors.Is(err, bsqlite.ErrNoRows) {
+		return "", "", fmt.Errorf("idempotency key %q: %w", key, frontend.ErrOrderNotFound)
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("look up idempotency key %q: %w", key, err)
+	}
+	return r.ID, r.Hash, nil
+}
+
+// Get returns the view of order id with its checkout facts, if any.
+func (Orders) Get(ctx context.Context, q sqlx.QueryerContext, id string) (frontend.Order, error) {
 	var r orderRow
-	err := v.DB.GetContext(ctx, &r, `SELECT order_id, state, status, version, event,
-		failure_reason, expected_date, tracking_id, total_cents, currency, created_at, updated_at
-		FROM order_view WHERE order_id = ?`, id)
+	err := sqlx.GetContext(ctx, q, &r, getSQL, id)
 	if errors.Is(err, bsqlite.ErrNoRows) {
 		return frontend.Order{}, fmt.Errorf("order %s: %w", id, frontend.ErrOrderNotFound)
 	}
 	if err != nil {
-		return frontend.Order{}, fmt.Errorf("load order view %s: %w", id, err)
+		return frontend.Order{}, fmt.Errorf("load order %s: %w", id, err)
 	}
 	return r.order()
-}
-
-func (r orderRow) order() (frontend.Order, error) {
-	created, err := bsqlite.ParseTime(r.CreatedAt)
-	if err != nil {
-		return frontend.Order{}, fmt.Errorf("order view %s: created_at: %w", r.ID, err)
-	}
-	updated, err := bsqlite.ParseTime(r.UpdatedAt)
-	if err != nil {
-		return frontend.Order{}, fmt.Errorf("order view %s: updated_at: %w", r.ID, err)
-	}
-	return frontend.Order{
-		ID: r.ID, State: r.State, Status: r.Status, Version: r.Version, Event: r.Event,
-		FailureReason: r.FailureReason, ExpectedDate: r.ExpectedDate, TrackingID: r.TrackingID,
-		TotalCents: r.TotalCents, Currency: r.Currency, CreatedAt: created, UpdatedAt: updated,
-	}, nil
 }

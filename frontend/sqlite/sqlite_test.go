@@ -12,11 +12,12 @@ import (
 	"bookshop/pkg/sqlite"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jmoiron/sqlx"
 )
 
 var t0 = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 
-func newViews(t *testing.T) *fsqlite.OrderViews {
+func newDB(t *testing.T) *sqlx.DB {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "frontend.db"),
 		sqlite.Options{}, fsqlite.Migrations)
@@ -24,7 +25,7 @@ func newViews(t *testing.T) *fsqlite.OrderViews {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return &fsqlite.OrderViews{DB: db}
+	return db
 }
 
 func order(v int64, state string, at time.Time) frontend.Order {
@@ -35,7 +36,7 @@ func order(v int64, state string, at time.Time) frontend.Order {
 // TestApplyReportsWhetherStored checks Apply's result arrival by arrival,
 // and that created_at is the earliest time seen, updated_at the shown one's.
 func TestApplyReportsWhetherStored(t *testing.T) {
-	views := newViews(t)
+	db, views := newDB(t), fsqlite.Orders{}
 	ctx := context.Background()
 	arrivals := []struct {
 		o       frontend.Order
@@ -48,7 +49,7 @@ func TestApplyReportsWhetherStored(t *testing.T) {
 		{order(3, "other", t0.Add(4*time.Minute)), false}, // same version, other content
 	}
 	for i, a := range arrivals {
-		got, err := views.Apply(ctx, views.DB, a.o)
+		got, err := views.Apply(ctx, db, a.o)
 		if err != nil {
 			t.Fatalf("arrival %d: %v", i, err)
 		}
@@ -56,7 +57,7 @@ func TestApplyReportsWhetherStored(t *testing.T) {
 			t.Errorf("arrival %d (version %d): applied = %v, want %v", i, a.o.Version, got, a.applied)
 		}
 	}
-	got, err := views.Get(ctx, "ord-1")
+	got, err := views.Get(ctx, db, "ord-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func TestApplyReportsWhetherStored(t *testing.T) {
 }
 
 func TestGetUnknownOrder(t *testing.T) {
-	_, err := newViews(t).Get(context.Background(), "nope")
+	_, err := fsqlite.Orders{}.Get(context.Background(), newDB(t), "nope")
 	if !errors.Is(err, frontend.ErrOrderNotFound) {
 		t.Errorf("Get(unknown) error = %v, want ErrOrderNotFound", err)
 	}

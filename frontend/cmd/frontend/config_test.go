@@ -50,6 +50,8 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		{"prefetch not a number", "", map[string]string{"FRONTEND_AMQP_PREFETCH": "many"}, "amqp.prefetch"},
 		{"amqp url", "", map[string]string{"FRONTEND_AMQP_URL": "http://localhost"}, "amqp.url"},
 		{"http addr", "", map[string]string{"FRONTEND_HTTP_ADDR": "8080"}, "http.addr"},
+		{"live poll too fast", "", map[string]string{"FRONTEND_LIVE_POLL_INTERVAL": "1ms"}, "live.poll_interval"},
+		{"live poll not a duration", "", map[string]string{"FRONTEND_LIVE_POLL_INTERVAL": "often"}, "live.poll_interval"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"bookshop/pkg/catalog"
 	"bookshop/pkg/config"
 	"bookshop/pkg/inbox"
+	"bookshop/pkg/msg"
 	"bookshop/pkg/service"
 )
 
@@ -22,6 +23,7 @@ const name = "frontend"
 type Config struct {
 	config.Common `mapstructure:",squash"`
 	Catalog       CatalogConfig `mapstructure:"catalog"`
+	Live          LiveConfig    `mapstructure:"live"`
 }
 
 // CatalogConfig locates the book list.
@@ -29,10 +31,17 @@ type CatalogConfig struct {
 	Path string `mapstructure:"path"`
 }
 
+// LiveConfig tunes the order pages' live streams (server-sent events).
+type LiveConfig struct {
+	// PollInterval is how often a stream looks for a change of its order.
+	PollInterval time.Duration `mapstructure:"poll_interval"`
+}
+
 func defaults() Config {
 	return Config{
 		Common:  config.Defaults(name, "127.0.0.1:8080"),
 		Catalog: CatalogConfig{Path: "configs/catalog.yaml"},
+		Live:    LiveConfig{PollInterval: 500 * time.Millisecond},
 	}
 }
 
@@ -43,6 +52,9 @@ func (c Config) Validate() error {
 	}
 	if c.Catalog.Path == "" {
 		return config.KeyError("catalog.path", "must not be empty")
+	}
+	if c.Live.PollInterval < 10*time.Millisecond || c.Live.PollInterval > time.Minute {
+		return config.KeyError("live.poll_interval", "must be between 10ms and 1m")
 	}
 	return nil
 }
@@ -69,21 +81,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	if err := wire(svc, cat); err != nil {
+	if err := wire(ctx, svc, cat, cfg); err != nil {
 		return errors.Join(err, svc.DB.Close())
 	}
 	return svc.Run(ctx)
 }
 
 // wire builds the domain on svc: what it consumes and the routes it serves.
-func wire(svc *service.Service, cat *catalog.Catalog) error {
+// ctx ends the live streams at shutdown.
+func wire(ctx context.Context, svc *service.Service, cat *catalog.Catalog, cfg Config) error {
 	metrics, err := frontend.NewMetrics(svc.Metrics)
 	if err != nil {
 		return err
 	}
-	shop := frontend.NewShop(cat, &fsqlite.OrderViews{DB: svc.DB}, svc.Log, time.Now, metrics)
+	shop := frontend.NewShop(frontend.Deps{
+		Catalog: cat, DB: svc.DB, Orders: fsqlite.Orders{}, Log: svc.Log,
+		Now: time.Now, NewID: msg.NewID, Notify: svc.Relay.Notify, Metrics: metrics,
+	})
 	svc.Consume(shop.Handle, inbox.Ignore)
-	if err := httpapi.Register(svc.Mux, shop, svc.Log); err != nil {
+	err = httpapi.Register(svc.Mux, shop, httpapi.Options{Log: svc.Log, Registry: svc.Metrics,
+		ShopMetrics: metrics, Live: ctx, PollInterval: cfg.Live.PollInterval})
+	if err != nil {
 		return fmt.Errorf("register routes: %w", err)
 	}
 	return nil
