@@ -4,9 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+export BOOKSHOP_ARTIFACTS="${BOOKSHOP_ARTIFACTS:-$PWD/artifacts}" # screenshots of the browser tests
+mkdir -p "$BOOKSHOP_ARTIFACTS"
+
 MODULES=(pkg orchestrator billing fulfillment communication frontend e2e)
 
 scripts/ensure-rabbitmq.sh
+scripts/ensure-chromium.sh
 
 echo "== gofmt"
 unformatted=$(gofmt -l "${MODULES[@]}")
