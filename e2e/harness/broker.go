@@ -1,0 +1,157 @@
+package harness
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+)
+
+// lockPath is the file whose flock tells tests on this machine, in any
+// process, who may touch the broker as a whole: a shop holds it shared, a
+// broker restart holds it exclusive.
+var lockPath = filepath.Join(os.TempDir(), "bookshop-e2e-broker.lock")
+
+// locks names the tests of this process that hold the broker lock.
+var locks sync.Map
+
+// LockBroker takes the machine-wide broker lock for the rest of the test:
+// shared by every shop, exclusive by a test that stops the broker's app
+// (which breaks every vhost). A test that holds it exclusive must take it
+// before it starts its own shop.
+func LockBroker(t testing.TB, exclusive bool) {
+	t.Helper()
+	if held(t) {
+		return
+	}
+	f, err := os.OpenFile(lockPath, os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		t.Fatalf("open broker lock: %v", err)
+	}
+	how := syscall.LOCK_SH
+	if exclusive {
+		how = syscall.LOCK_EX
+	}
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
+		f.Close()
+		t.Fatalf("take broker lock: %v", err)
+	}
+	locks.Store(t.Name(), true)
+	t.Cleanup(func() {
+		locks.Delete(t.Name())
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	})
+}
+
+// held reports whether this test (or a parent) already holds the lock:
+// flock on a second descriptor of the same process would deadlock.
+func held(t testing.TB) bool {
+	name := t.Name()
+	for {
+		if _, ok := locks.Load(name); ok {
+			return true
+		}
+		i := strings.LastIndex(name, "/")
+		if i < 0 {
+			return false
+		}
+		name = name[:i]
+	}
+}
+
+// ctl runs rabbitmqctl and returns its standard output.
+func ctl(args ...string) ([]byte, error) {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command("rabbitmqctl", args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("rabbitmqctl %s: %w\n%s%s", strings.Join(args, " "), err, stdout.Bytes(), stderr.Bytes())
+	}
+	return stdout.Bytes(), nil
+}
+
+// NewVHost creates a fresh vhost for guest on the broker of base (an amqp
+// URL without a vhost) and returns its URL and a function deleting it.
+func NewVHost(base string) (string, func() error, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", nil, fmt.Errorf("parse amqp url: %w", err)
+	}
+	name := "bookshop-load-" + strings.ToLower(rand.Text()[:12])
+	if _, err := ctl("add_vhost", name); err != nil {
+		return "", nil, err
+	}
+	remove := func() error { _, err := ctl("delete_vhost", name); return err }
+	if _, err := ctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*"); err != nil {
+		remove()
+		return "", nil, err
+	}
+	u.Path, u.RawPath = "/"+name, ""
+	return u.String(), remove, nil
+}
+
+// QueueDepths returns ready plus unacked messages of every queue in the
+// URL's vhost.
+func QueueDepths(amqpURL string) (map[string]int, error) {
+	u, err := url.Parse(amqpURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse amqp url: %w", err)
+	}
+	vhost := strings.TrimPrefix(u.Path, "/")
+	if vhost == "" {
+		return nil, fmt.Errorf("amqp url %s names no vhost", u.Redacted())
+	}
+	out, err := ctl("list_queues", "-p", vhost, "name", "messages", "--formatter", "json", "--quiet")
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		Name     string `json:"name"`
+		Messages int    `json:"messages"`
+	}
+	if err := json.Unmarshal(out, &rows); err != nil {
+		return nil, fmt.Errorf("parse rabbitmqctl list_queues output %q: %w", out, err)
+	}
+	depths := make(map[string]int, len(rows))
+	for _, r := range rows {
+		depths[r.Name] = r.Messages
+	}
+	return depths, nil
+}
+
+// StopBrokerApp stops the RabbitMQ application (every vhost) and
+// StartBrokerApp starts it again; only under LockBroker(t, true).
+func StopBrokerApp() error { _, err := ctl("stop_app"); return err }
+
+// StartBrokerApp starts the RabbitMQ application and waits until it runs.
+func StartBrokerApp() error {
+	if _, err := ctl("start_app"); err != nil {
+		return err
+	}
+	_, err := ctl("await_startup")
+	return err
+}
+
+// PurgeQueue drops every ready message of a queue in the URL's vhost: a
+// test's way to lose a command on purpose.
+func PurgeQueue(amqpURL, queue string) error {
+	u, err := url.Parse(amqpURL)
+	if err != nil {
+		return fmt.Errorf("parse amqp url: %w", err)
+	}
+	vhost := strings.TrimPrefix(u.Path, "/")
+	if vhost == "" {
+		return fmt.Errorf("amqp url %s names no vhost", u.Redacted())
+	}
+	_, err = ctl("purge_queue", "-p", vhost, queue)
+	return err
+}
