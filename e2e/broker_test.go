@@ -13,6 +13,7 @@ import (
 // Acceptance 7, first half: the broker drops every connection of the
 // vhost, twice, while orders flow; every program reconnects by itself.
 func TestBrokerClosesConnections(t *testing.T) {
+	t.Parallel() // each test has its own vhost, databases and ports
 	shop := harness.Start(t, harness.Options{})
 	rnd := newRand(t)
 	orders := randomOrders(t, shop, rnd, 100, "tok_visa=80,tok_insufficient_funds=10,out_of_stock=10")
@@ -33,6 +34,7 @@ func TestBrokerClosesConnections(t *testing.T) {
 // machine, so the test holds the broker lock exclusively and always starts
 // the broker again.
 func TestBrokerRestart(t *testing.T) {
+	t.Parallel() // each test has its own vhost, databases and ports
 	harness.LockBroker(t, true)
 	shop := harness.Start(t, harness.Options{})
 	rnd := newRand(t)

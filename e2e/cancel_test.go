@@ -15,6 +15,7 @@ import (
 // purged while the worker is down), the saga compensates, and then the
 // lost command is delivered after all, under its own id and a new one.
 func TestCancel(t *testing.T) {
+	t.Parallel() // each test has its own vhost, databases and ports
 	// Long step timeouts: no resend may slip in between purge and cancel.
 	shop := harness.Start(t, harness.Options{Env: map[string]string{"ORCHESTRATOR_SAGA_STEP_TIMEOUT": "60s"}})
 	var orders []harness.Order

@@ -16,6 +16,7 @@ import (
 // status 0 within 10 s under load too. E2E_CRASH_ORDERS changes the number
 // of orders; E2E_SEED replays a run.
 func TestCrashRecovery(t *testing.T) {
+	t.Parallel() // each test has its own vhost, databases and ports
 	crashTest(t, crashOrders(t, 300), map[string]string{
 		"ORCHESTRATOR_SAGA_STEP_TIMEOUT": "2s",
 		"ORCHESTRATOR_SAGA_MAX_ATTEMPTS": "30",
@@ -26,6 +27,7 @@ func TestCrashRecovery(t *testing.T) {
 // up and compensate (or get stuck, until the late reply resumes them) in
 // the middle of the crashes, and still every order ends right.
 func TestCrashRecoveryRetriesRunOut(t *testing.T) {
+	t.Parallel() // each test has its own vhost, databases and ports
 	crashTest(t, crashOrders(t, 150), map[string]string{
 		"ORCHESTRATOR_SAGA_STEP_TIMEOUT":    "1s",
 		"ORCHESTRATOR_SAGA_MAX_ATTEMPTS":    "2",

@@ -18,6 +18,7 @@ import (
 // command caused. They are published while the orders flow, as soon as the
 // first copy was processed, and once more for every message at the end.
 func TestDuplicateDeliveries(t *testing.T) {
+	t.Parallel() // each test has its own vhost, databases and ports
 	// A slow gateway and orders placed over two seconds keep the orders in
 	// flight while the copies arrive.
 	shop := harness.Start(t, harness.Options{Env: map[string]string{"BILLING_GATEWAY_LATENCY": "30ms"}})

@@ -55,6 +55,7 @@ func feNewKey() string { return "e2e-" + strings.ToLower(rand.Text()) }
 // the broker's app stops every vhost, so the test holds the broker lock
 // exclusively and always starts the broker again.
 func TestFrontendCheckoutWhileBrokerDown(t *testing.T) {
+	t.Parallel()                         // each test has its own vhost, databases and ports
 	const n, quick = 50, 5 * time.Second // quick: generous for a loaded machine; typical is milliseconds
 	harness.LockBroker(t, true)
 	shop := harness.Start(t, feOptions(nil))
@@ -146,6 +147,7 @@ func feCheckoutAll(t *testing.T, shop *harness.Shop, orders []harness.Order, qui
 // the broker, and their pages show `accepted`; once it starts, they
 // complete.
 func TestFrontendCheckoutWhileOrchestratorDown(t *testing.T) {
+	t.Parallel() // each test has its own vhost, databases and ports
 	const n = 10
 	shop := harness.Start(t, feOptions(nil))
 	shop.Stop(t, "orchestrator")
@@ -188,6 +190,7 @@ func feCheckOrderPage(t *testing.T, shop *harness.Shop, id string) {
 // The whole path of each outcome, as the customer sees it in the frontend;
 // and a cancel once the delivery is confirmed is refused with 409.
 func TestFrontendPurchase(t *testing.T) {
+	t.Parallel() // each test has its own vhost, databases and ports
 	shop := harness.Start(t, feOptions(nil))
 	tests := []struct {
 		name, token   string
@@ -265,6 +268,7 @@ func feCheckDelivery(t *testing.T, shop *harness.Shop, id string, v harness.Fron
 // A customer's cancel while the (slow) gateway is charging: 202, then the
 // order is cancelled, whatever was charged refunded, one cancellation email.
 func TestFrontendCancelWhileCharging(t *testing.T) {
+	t.Parallel() // each test has its own vhost, databases and ports
 	shop := harness.Start(t, feOptions(feSlowBilling))
 	o, _ := shop.MustCheckout(t, shop.MustOrder(t, "tok_visa", harness.Line{ISBN: feGo, Quantity: 2}), feNewKey())
 	v := shop.AwaitView(t, o.OrderID, 60*time.Second, "left accepted",
@@ -318,6 +322,7 @@ func feCheckRefunded(t *testing.T, shop *harness.Shop, o harness.Order) {
 // restarted in the middle of the saga, is the same order: one saga, one
 // charge, one email. The key with another body is 422.
 func TestFrontendIdempotencyAcrossRestart(t *testing.T) {
+	t.Parallel() // each test has its own vhost, databases and ports
 	shop := harness.Start(t, feOptions(feSlowBilling))
 	ctx := context.Background()
 	key := feNewKey()

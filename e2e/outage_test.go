@@ -21,6 +21,7 @@ func fastRetries(maxAttempts string) map[string]string {
 // the orders wait with their retries visible in the admin API and
 // complete once it is back, each shipped once.
 func TestFulfillmentDownThenBack(t *testing.T) {
+	t.Parallel() // each test has its own vhost, databases and ports
 	shop := harness.Start(t, harness.Options{Env: fastRetries("50")})
 	shop.Stop(t, "fulfillment")
 	orders := randomOrders(t, shop, newRand(t), 5, "tok_visa")
@@ -46,6 +47,7 @@ func TestFulfillmentDownThenBack(t *testing.T) {
 // it cancels the delivery it may have asked for (which waits for
 // fulfillment too), refunds the charge in full, and ends cancelled.
 func TestFulfillmentDownRetriesExhausted(t *testing.T) {
+	t.Parallel() // each test has its own vhost, databases and ports
 	shop := harness.Start(t, harness.Options{Env: fastRetries("3")})
 	shop.Stop(t, "fulfillment")
 	orders := randomOrders(t, shop, newRand(t), 3, "tok_visa")

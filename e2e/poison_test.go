@@ -27,6 +27,7 @@ var poisons = []struct {
 // dead-letter queue, its reason is logged, and the consumer carries on: a
 // good order placed after them completes, and the frontend shows it.
 func TestPoisonMessages(t *testing.T) {
+	t.Parallel() // each test has its own vhost, databases and ports
 	shop := harness.Start(t, harness.Options{})
 	var ps []rabbit.Publishing
 	for _, q := range rabbit.Queues {

@@ -14,6 +14,7 @@ import (
 // Acceptance 1-3: the three outcomes of a purchase, each with exactly the
 // money, shipment and email it should leave behind.
 func TestPurchase(t *testing.T) {
+	t.Parallel() // each test has its own vhost, databases and ports
 	shop := harness.Start(t, harness.Options{})
 	const algorithms, ddia = "9780262033848", "9781449373320"
 	tests := []struct {
