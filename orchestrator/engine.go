@@ -37,13 +37,8 @@ func (e *Engine) Start(d Data, causationID string, now time.Time) (*Saga, Effect
 // the transition is known to be allowed. An event the state has no row for
 // returns ErrOutOfOrder and leaves s unchanged.
 func (e *Engine) Fire(ctx context.Context, s *Saga, event, causationID string, apply func(*Data), now time.Time) (Effects, error) {
-	if s.State == e.Machine.def.Stuck {
-		// Only a reply for the step it remembers resumes a stuck saga.
-		if _, ok := e.Machine.rows[[2]string{s.Step, event}]; !ok {
-			return Effects{}, fmt.Errorf("%s in %s at %s: %w", event, s.State, s.Step, ErrOutOfOrder)
-		}
-	}
-	to, err := e.Machine.next(ctx, s.State, event)
+	// A stuck saga has only the rows of the step it remembers (s.Step).
+	to, err := e.Machine.next(ctx, s.State, s.Step, event)
 	if err != nil {
 		return Effects{}, err
 	}

@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	bookshop/pkg v0.0.0
+	github.com/google/go-cmp v0.7.0
 	github.com/jmoiron/sqlx v1.4.0
 	github.com/looplab/fsm v1.0.3
 	github.com/prometheus/client_golang v1.25.0

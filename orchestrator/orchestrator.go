@@ -58,6 +58,8 @@ type HistoryEntry struct {
 	To        string    `json:"to,omitempty"`
 	MessageID string    `json:"message_id,omitempty"`
 	Detail    string    `json:"detail,omitempty"`
+	By        string    `json:"by,omitempty"`     // an operator's action: who
+	Reason    string    `json:"reason,omitempty"` // and why
 }
 
 // Effects are what a decision produces, to be committed together with the

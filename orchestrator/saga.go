@@ -35,8 +35,13 @@ const (
 	EvDeliveryCancelled = "delivery_cancelled"
 	EvRefunded          = "refunded"
 	EvCancellationSent  = "cancellation_sent"
-	EvCancel            = "cancel"  // customer or operator, before confirmation
+	EvCancel            = "cancel"  // the customer, before the delivery is confirmed
 	EvGaveUp            = "gave_up" // the step's retries are exhausted
+
+	// An operator's actions (admin API).
+	EvRetry          = "retry"           // send the step's command again now
+	EvOperatorCancel = "operator_cancel" // compensate whatever may have happened
+	EvResolve        = "resolve"         // end the saga by hand, sending nothing
 )
 
 // DefinitionVersion is stored with every saga it starts; a change to the
@@ -101,6 +106,27 @@ var Purchase = Definition{
 		{CancellingDelivery, EvGaveUp, Stuck},
 		{RefundingPayment, EvGaveUp, Stuck},
 		{SendingCancellation, EvGaveUp, Stuck},
+
+		// An operator steps in. Retry sends the step's command again now
+		// (same command id, attempts start over). Cancel compensates like a
+		// customer's, and also once the delivery is scheduled; a saga
+		// already compensating carries on from its step. Resolve ends any
+		// unfinished saga for a case fixed by hand. A stuck saga takes each
+		// row of the step it remembers (derived by Compile).
+		{EveryStep, EvRetry, Same},
+		{ChargingPayment, EvOperatorCancel, RefundingPayment},
+		{SchedulingDelivery, EvOperatorCancel, CancellingDelivery},
+		{SendingConfirmation, EvOperatorCancel, CancellingDelivery},
+		{CancellingDelivery, EvOperatorCancel, Same},
+		{RefundingPayment, EvOperatorCancel, Same},
+		{SendingCancellation, EvOperatorCancel, Same},
+		{Unfinished, EvResolve, Resolved},
+	},
+	// Why an operator's action is refused where no row allows it (besides
+	// a finished saga, which refuses everything).
+	Refusals: []Refusal{
+		{SendingDeclineNotice, EvOperatorCancel, "the payment was declined: nothing was charged or " +
+			"scheduled, so there is nothing to compensate; retry the decline notice or resolve the order"},
 	},
 }
 

@@ -105,13 +105,24 @@ func (Store) AddHistory(ctx context.Context, tx *sqlx.Tx, id string, h []orchest
 func addHistory(ctx context.Context, tx *sqlx.Tx, id string, h []orchestrator.HistoryEntry) error {
 	for _, e := range h {
 		_, err := tx.ExecContext(ctx, `INSERT INTO saga_history (saga_id, at, event, from_state, to_state,
-			message_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			id, sqlite.Time(e.At), e.Event, e.From, e.To, e.MessageID, e.Detail)
+			message_id, detail, actor, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, sqlite.Time(e.At), e.Event, e.From, e.To, e.MessageID, e.Detail, e.By, e.Reason)
 		if err != nil {
 			return fmt.Errorf("record %s in history of saga %s: %w", e.Event, id, err)
 		}
 	}
 	return nil
+}
+
+// StuckAt lists up to limit sagas stuck at step, oldest first.
+func (Store) StuckAt(ctx context.Context, tx *sqlx.Tx, step string, limit int) ([]string, error) {
+	var ids []string
+	err := tx.SelectContext(ctx, &ids, `SELECT id FROM sagas WHERE state = ? AND step = ?
+		ORDER BY created_at, id LIMIT ?`, orchestrator.Stuck, step, limit)
+	if err != nil {
+		return nil, fmt.Errorf("find sagas stuck at %s: %w", step, err)
+	}
+	return ids, nil
 }
 
 // Overdue lists sagas whose deadline has passed, most overdue first.

@@ -29,7 +29,8 @@ type Config struct {
 		} `mapstructure:"backoff"`
 	} `mapstructure:"saga"`
 	Admin struct {
-		Token string `mapstructure:"token"`
+		Token         string `mapstructure:"token"`
+		ReadonlyToken string `mapstructure:"readonly_token"`
 	} `mapstructure:"admin"`
 }
 
@@ -61,8 +62,29 @@ func (c *Config) Validate() error {
 		return config.KeyError("saga.backoff.max", "must be at least saga.backoff.initial")
 	case len(c.Admin.Token) < 16:
 		return config.KeyError("admin.token", "must be set, at least 16 characters (ORCHESTRATOR_ADMIN_TOKEN)")
+	case c.Admin.ReadonlyToken != "" && len(c.Admin.ReadonlyToken) < 16:
+		return config.KeyError("admin.readonly_token", "must be at least 16 characters when set (ORCHESTRATOR_ADMIN_READONLY_TOKEN)")
+	case c.Admin.ReadonlyToken == c.Admin.Token:
+		return config.KeyError("admin.readonly_token", "must differ from admin.token")
 	}
 	return nil
+}
+
+func newOrchestrator(cfg *Config, machine *orchestrator.Machine, svc *service.Service, m *metrics) *orchestrator.Orchestrator {
+	return &orchestrator.Orchestrator{
+		Engine: &orchestrator.Engine{
+			Machine:     machine,
+			StepTimeout: cfg.Saga.StepTimeout,
+			Backoff: retry.Policy{Initial: cfg.Saga.Backoff.Initial, Coefficient: 2,
+				Max: cfg.Saga.Backoff.Max, MaxAttempts: cfg.Saga.MaxAttempts},
+			NewID: msg.NewID,
+			Rand:  rand.Float64,
+		},
+		Store:    sqlite.Store{},
+		Log:      svc.Log,
+		Now:      time.Now,
+		Observer: m.observer(),
+	}
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -81,26 +103,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	m := newMetrics(svc, sqlite.Reader{DB: svc.DB}, machine)
 	// Nothing below can fail before Run, which closes what New opened.
-	o := &orchestrator.Orchestrator{
-		Engine: &orchestrator.Engine{
-			Machine:     machine,
-			StepTimeout: cfg.Saga.StepTimeout,
-			Backoff: retry.Policy{Initial: cfg.Saga.Backoff.Initial, Coefficient: 2,
-				Max: cfg.Saga.Backoff.Max, MaxAttempts: cfg.Saga.MaxAttempts},
-			NewID: msg.NewID,
-			Rand:  rand.Float64,
-		},
-		Store:    sqlite.Store{},
-		Log:      svc.Log,
-		Now:      time.Now,
-		Observer: m.observer(),
-	}
+	reader, dl := sqlite.Reader{DB: svc.DB}, newDeadLetters(cfg.Common)
+	m := newMetrics(svc, reader, machine, dl)
+	o := newOrchestrator(cfg, machine, svc, m)
 	svc.Consume(o.Handle, inbox.Ignore)
 	scanner := &orchestrator.Scanner{O: o, DB: svc.DB, Interval: cfg.Saga.ScanInterval, Batch: 100, Notify: svc.Relay.Notify}
 	svc.Go("timeout scanner", scanner.Run)
-	admin := &httpapi.Admin{Reader: sqlite.Reader{DB: svc.DB}, Machine: machine, Token: cfg.Admin.Token, Now: time.Now}
+	admin := &httpapi.Admin{Reader: reader, Machine: machine, Token: cfg.Admin.Token,
+		ReadOnlyToken: cfg.Admin.ReadonlyToken, Now: time.Now, Orchestrator: o, DB: svc.DB,
+		Notify: svc.Relay.Notify, DeadLetters: dl, Log: svc.Log, Observe: m.action}
 	admin.Routes(svc.Mux)
 	return svc.Run(ctx)
 }

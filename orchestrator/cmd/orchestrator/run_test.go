@@ -41,6 +41,8 @@ func TestRunStartsASaga(t *testing.T) {
 func TestRunRefusesBadConfig(t *testing.T) {
 	tests := []struct{ key, env, value string }{
 		{"admin.token", "ORCHESTRATOR_ADMIN_TOKEN", "short"},
+		{"admin.readonly_token", "ORCHESTRATOR_ADMIN_READONLY_TOKEN", "short"},
+		{"admin.readonly_token", "ORCHESTRATOR_ADMIN_READONLY_TOKEN", "test-admin-token-0123456789"},
 		{"saga.step_timeout", "ORCHESTRATOR_SAGA_STEP_TIMEOUT", "-1s"},
 		{"saga.max_attempts", "ORCHESTRATOR_SAGA_MAX_ATTEMPTS", "many"},
 		{"amqp.url", "ORCHESTRATOR_AMQP_URL", "http://nope"},
