@@ -35,7 +35,6 @@ var optional = map[string][]string{
 	"DeliveryCancelled":  {"shipment_id"},
 	"OrderStatusChanged": {"previous_state", "event", "expected_date", "tracking_id", "total_cents", "currency", "occurred_at"},
 	"PaymentRefunded":    {"payment_id", "amount_cents", "currency"}, // a no-op refund carries 0 cents
-	"RefundPayment":      {"amount_cents"},                           // 0: refund nothing (a no-op that blocks a later charge)
 	"SendEmail":          {"customer_name", "items", "total_cents", "expected_date", "tracking_id"},
 	"StartPurchase":      {"placed_at"},
 }

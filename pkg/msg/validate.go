@@ -49,8 +49,10 @@ func (m PaymentDeclined) Validate() error {
 	return need(f("order_id", m.OrderID != ""), f("reason", m.Reason != ""))
 }
 
+// A refund names the amount to return: a missing amount would decode as 0
+// and be recorded as a no-op that blocks the real refund.
 func (m RefundPayment) Validate() error {
-	return need(f("order_id", m.OrderID != ""), f("amount_cents", m.AmountCents >= 0),
+	return need(f("order_id", m.OrderID != ""), f("amount_cents", m.AmountCents > 0),
 		f("currency", currencyOK(m.Currency)))
 }
 
