@@ -12,16 +12,16 @@ MODULES=(pkg orchestrator billing fulfillment communication frontend e2e)
 scripts/ensure-rabbitmq.sh
 scripts/ensure-chromium.sh
 
-echo "== gofmt"
+echo "== gofmt ($(date +%T))"
 unformatted=$(gofmt -l "${MODULES[@]}")
 if [ -n "$unformatted" ]; then
 	echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
 
-echo "== go build and go vet, each module on its own (GOWORK=off)"
+echo "== go vet, each module on its own (GOWORK=off) ($(date +%T))"
 scripts/check-standalone.sh "${MODULES[@]}"
 
-echo "== go test"
+echo "== go test ($(date +%T))"
 start=$(date +%s)
 # The modules' own tests run side by side (each uses its own vhosts and temp
 # files); the whole-system tests run after them, alone, because two of them
@@ -43,4 +43,4 @@ rm -rf "$logs"
 [ "$failed" -eq 0 ] || { echo "== tests failed"; exit 1; }
 echo "-- e2e"
 (cd e2e && go test -count=1 -timeout 9m -parallel 4 ./...)
-echo "== all tests passed in $(( $(date +%s) - start ))s"
+echo "== all tests passed in $(( $(date +%s) - start ))s ($(date +%T))"
