@@ -2,7 +2,7 @@
 PROGRAMS := orchestrator billing fulfillment communication frontend
 MODULES  := pkg $(PROGRAMS) e2e
 
-.PHONY: run test build vet fmt loadgen clean
+.PHONY: run test build vet fmt loadgen bench clean
 
 run:
 	scripts/run-local.sh
@@ -24,6 +24,11 @@ fmt:
 # 2,000 orders at concurrency 64 against a freshly started shop.
 loadgen: build
 	bin/loadgen -start -n 2000 -c 64
+
+# The whole shop under load through the frontend API: one table of orders/s,
+# latencies, CPU per 1,000 orders and peak memory per program and the broker.
+bench:
+	go run ./e2e/cmd/bench
 
 clean:
 	rm -rf bin var

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -75,12 +76,23 @@ func (s *Shop) get(ctx context.Context, name, path string) (int, string, error) 
 	return resp.StatusCode, string(body), nil
 }
 
-// freeAddr asks the kernel for a free loopback port.
+// handedOut holds every address freeAddr gave in this test process: the
+// kernel may offer a port again as soon as its probe closes, and shops of
+// parallel tests (or two programs of one shop) must never share one.
+var handedOut sync.Map
+
+// freeAddr asks the kernel for a free loopback port not handed out before.
 func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("find a free port: %w", err)
+	for range 100 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", fmt.Errorf("find a free port: %w", err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		if _, taken := handedOut.LoadOrStore(addr, true); !taken {
+			return addr, nil
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	return "", errors.New("find a free port: 100 offers were all handed out already")
 }

@@ -27,6 +27,15 @@ type Common struct {
 	HTTP     HTTP     `mapstructure:"http"`
 	Database Database `mapstructure:"database"`
 	Log      Log      `mapstructure:"log"`
+	Debug    Debug    `mapstructure:"debug"`
+}
+
+// Debug holds switches for looking inside a running program; all off by
+// default.
+type Debug struct {
+	// PProf serves net/http/pprof under /debug/pprof/ on the program's
+	// HTTP address (CPU and heap profiles under load).
+	PProf bool `mapstructure:"pprof"`
 }
 
 // AMQP is the broker connection.

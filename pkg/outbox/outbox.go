@@ -8,8 +8,10 @@ package outbox
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	"bookshop/pkg/msg"
@@ -26,23 +28,103 @@ var Migrations, _ = fs.Sub(migrations, "migrations")
 
 // Add stores msgs in the outbox inside tx.
 func Add(ctx context.Context, tx *sqlx.Tx, msgs ...msg.Outgoing) error {
-	if len(msgs) == 0 {
-		return nil
+	enc, err := Encode(msgs...)
+	if err != nil {
+		return err
 	}
-	now := sqlite.Time(time.Now())
-	for _, m := range msgs {
+	return AddEncoded(ctx, tx, enc...)
+}
+
+// Encoded is an outgoing message with its body encoded once, for the
+// outbox and for whoever keeps a copy (the inbox stores each message's
+// replies).
+type Encoded struct {
+	msg.Outgoing
+	Body []byte // the envelope as JSON
+}
+
+// Encode encodes each message's envelope.
+func Encode(msgs ...msg.Outgoing) ([]Encoded, error) {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	enc := make([]Encoded, len(msgs))
+	for i, m := range msgs {
 		body, err := m.Envelope.Marshal()
 		if err != nil {
-			return fmt.Errorf("outbox %s %s: %w", m.Envelope.Type, m.Envelope.ID, err)
+			return nil, fmt.Errorf("outbox %s %s: %w", m.Envelope.Type, m.Envelope.ID, err)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO outbox
-			(message_id, destination, type, correlation_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			m.Envelope.ID, m.To, m.Envelope.Type, m.Envelope.CorrelationID, body, now)
+		enc[i] = Encoded{Outgoing: m, Body: body}
+	}
+	return enc, nil
+}
+
+// Replies is the JSON of the messages as a list of msg.Outgoing, built from
+// their encoded bodies ("null" for none, as json.Marshal of a nil slice).
+func Replies(enc []Encoded) []byte {
+	if enc == nil {
+		return []byte("null")
+	}
+	n := 2
+	for _, e := range enc {
+		n += len(e.To) + len(e.Body) + 32
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, e := range enc {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		to, _ := json.Marshal(e.To) // a string always encodes
+		b = append(b, `{"to":`...)
+		b = append(b, to...)
+		b = append(b, `,"envelope":`...)
+		b = append(b, e.Body...)
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// AddEncoded stores encoded messages in the outbox inside tx, in order, a
+// few multi-row inserts for all of them.
+func AddEncoded(ctx context.Context, tx *sqlx.Tx, enc ...Encoded) error {
+	now := sqlite.Time(time.Now())
+	for len(enc) > 0 {
+		n := ChunkSize(len(enc))
+		args := make([]any, 0, 6*n)
+		for _, m := range enc[:n] {
+			args = append(args, m.Envelope.ID, m.To, m.Envelope.Type, m.Envelope.CorrelationID, m.Body, now)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO outbox
+			(message_id, destination, type, correlation_id, body, created_at) VALUES `+Values(6, n), args...)
 		if err != nil {
-			return fmt.Errorf("outbox %s %s for %s: %w", m.Envelope.Type, m.Envelope.ID, m.Envelope.CorrelationID, err)
+			m := enc[0]
+			return fmt.Errorf("outbox %d messages from %s %s for %s: %w", n, m.Envelope.Type, m.Envelope.ID, m.Envelope.CorrelationID, err)
 		}
+		enc = enc[n:]
 	}
 	return nil
+}
+
+// chunks are the row counts of the multi-row inserts: a few statement texts,
+// each prepared once (sqlite keeps them), whatever the number of rows.
+var chunks = []int{64, 16, 4, 1}
+
+// ChunkSize is how many of n rows the next multi-row insert takes.
+func ChunkSize(n int) int {
+	for _, c := range chunks {
+		if n >= c {
+			return c
+		}
+	}
+	return n
+}
+
+// Values is the VALUES list of a multi-row insert of rows rows of cols
+// columns: "(?, ?), (?, ?)".
+func Values(cols, rows int) string {
+	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	return strings.Repeat(row+", ", rows-1) + row
 }
 
 // Backlog counts the messages not yet confirmed by the broker.

@@ -67,6 +67,10 @@ func New(ctx context.Context, name string, cfg config.Common, stdout io.Writer, 
 	s.Mux.HandleFunc("GET /healthz", s.healthz)
 	s.Mux.HandleFunc("GET /readyz", s.readyz)
 	s.Mux.Handle("GET /metrics", metricsHandler(s.Metrics))
+	if cfg.Debug.PProf {
+		servePProf(s.Mux)
+		log.Warn("serving /debug/pprof/ (config key debug.pprof)")
+	}
 	return s, nil
 }
 

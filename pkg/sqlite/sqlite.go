@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
+	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
 // Options tune Open. The zero value is the durable default.
@@ -28,6 +28,28 @@ type Options struct {
 	Synchronous string
 	BusyTimeout time.Duration // default 5s
 }
+
+// driverName is go-sqlite3 with bookshop's settings for every connection it
+// opens (the DSN has no parameter for them):
+//   - temp_store=MEMORY: the statement journal that makes each savepoint
+//     undoable (the inbox takes one per message) stays in memory. On file
+//     it spilled to a temporary file past 64 KiB: measured, 840 writes per
+//     commit of 64 messages, against 68 in memory, and a fifth less CPU per
+//     message. Temporary data is not durable either way.
+const driverName = "sqlite3_bookshop"
+
+func init() {
+	sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
+		return err
+	}})
+	sqlx.BindDriver(driverName, sqlx.QUESTION)
+}
+
+// stmtCacheSize is how many prepared statements the connection keeps, least
+// recently used out first: more than the distinct statements a program runs
+// on its hot path (a dozen or two).
+const stmtCacheSize = 128
 
 // Open opens (creating if needed) the database at path and applies the
 // migrations of each migrations FS in turn (its *.sql files in name order,
@@ -58,7 +80,11 @@ func Open(ctx context.Context, path string, opts Options, migrations ...fs.FS) (
 	q.Set("_busy_timeout", fmt.Sprint(busy.Milliseconds()))
 	q.Set("_txlock", "immediate")
 	q.Set("_foreign_keys", "on")
-	db, err := sqlx.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	// Keep the connection's prepared statements for reuse: every query text
+	// the programs run is a constant, so after the first batch no statement
+	// is compiled again (measured: compiling was a fifth of the inbox's CPU).
+	q.Set("_stmt_cache_size", fmt.Sprint(stmtCacheSize))
+	db, err := sqlx.Open(driverName, "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -123,26 +149,6 @@ func applyOne(ctx context.Context, db *sqlx.DB, migrations fs.FS, name string) e
 		}
 		return nil
 	})
-}
-
-// InTx runs fn in a transaction and commits it, or rolls back if fn fails.
-func InTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) (err error) {
-	tx, err := db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	if err = fn(tx); err != nil {
-		return err
-	}
-	if err = tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
 }
 
 // IsUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY conflict.

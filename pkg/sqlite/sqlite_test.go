@@ -33,6 +33,10 @@ func TestOpenIsDurableAndMigratesOnce(t *testing.T) {
 		if err := db.Get(&sync, `PRAGMA synchronous`); err != nil || sync != "2" {
 			t.Errorf("synchronous = %q, %v; want 2 (FULL)", sync, err)
 		}
+		var temp string
+		if err := db.Get(&temp, `PRAGMA temp_store`); err != nil || temp != "2" {
+			t.Errorf("temp_store = %q, %v; want 2 (MEMORY: savepoints' journals stay in memory)", temp, err)
+		}
 		var rows int
 		if err := db.Get(&rows, `SELECT count(*) FROM counter`); err != nil || rows != 1 {
 			t.Errorf("counter rows = %d, %v; want 1", rows, err)
