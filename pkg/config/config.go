@@ -56,6 +56,9 @@ type HTTP struct {
 type Database struct {
 	Path        string `mapstructure:"path"`
 	Synchronous string `mapstructure:"synchronous"`
+	// InboxRetention is how long a processed message's inbox row (its id
+	// and stored replies) is kept to recognise a redelivery.
+	InboxRetention time.Duration `mapstructure:"inbox_retention"`
 }
 
 // Log is the program's log output.
@@ -69,7 +72,7 @@ func Defaults(name, addr string) Common {
 	return Common{
 		AMQP:     AMQP{URL: "amqp://guest:guest@127.0.0.1:5672/", Prefetch: 64, BatchSize: 32, RequeueDelay: time.Second},
 		HTTP:     HTTP{Addr: addr, ShutdownGrace: 8 * time.Second},
-		Database: Database{Path: "var/" + name + ".db", Synchronous: "FULL"},
+		Database: Database{Path: "var/" + name + ".db", Synchronous: "FULL", InboxRetention: 7 * 24 * time.Hour},
 		Log:      Log{Level: "info", Format: "json"},
 	}
 }
@@ -90,8 +93,10 @@ func (c Common) Validate() error {
 		return KeyError("http.shutdown_grace", "must be positive")
 	case c.Database.Path == "":
 		return KeyError("database.path", "must not be empty")
-	case !slices.Contains([]string{"FULL", "NORMAL"}, strings.ToUpper(c.Database.Synchronous)):
+	case !ValidSynchronous(c.Database.Synchronous):
 		return KeyError("database.synchronous", "must be FULL or NORMAL")
+	case c.Database.InboxRetention < time.Second:
+		return KeyError("database.inbox_retention", "must be at least 1s")
 	case !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level):
 		return KeyError("log.level", "must be debug, info, warn or error")
 	case c.Log.Format != "json" && c.Log.Format != "text":
@@ -242,4 +247,10 @@ func flatten(prefix string, v reflect.Value, out map[string]any) {
 		}
 		out[key] = fv.Interface()
 	}
+}
+
+// ValidSynchronous reports whether s is a synchronous setting a SQLite file
+// may have here: FULL or NORMAL, in any case.
+func ValidSynchronous(s string) bool {
+	return slices.Contains([]string{"FULL", "NORMAL"}, strings.ToUpper(s))
 }

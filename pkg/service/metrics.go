@@ -16,6 +16,7 @@ type counters struct {
 	messages     *prometheus.CounterVec
 	batchSeconds prometheus.Histogram
 	published    prometheus.Counter
+	pruned       *prometheus.CounterVec
 }
 
 // newMetrics builds the program's own registry (no global state) with the
@@ -36,6 +37,10 @@ func newMetrics(s *Service) (*prometheus.Registry, counters) {
 			Name: "bookshop_outbox_published_total",
 			Help: "Outbox messages confirmed by the broker.",
 		}),
+		pruned: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bookshop_pruned_rows_total",
+			Help: "Rows deleted by retention, by table.",
+		}, []string{"table"}),
 	}
 	backlog := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "bookshop_outbox_backlog",
@@ -58,7 +63,7 @@ func newMetrics(s *Service) (*prometheus.Registry, counters) {
 		}
 		return 0
 	})
-	reg.MustRegister(c.messages, c.batchSeconds, c.published, backlog, connected,
+	reg.MustRegister(c.messages, c.batchSeconds, c.published, c.pruned, backlog, connected,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg, c
 }

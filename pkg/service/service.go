@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -53,6 +54,7 @@ type loop struct {
 // inbox's) and prepares, without starting, its broker parts and HTTP routes.
 func New(ctx context.Context, name string, cfg config.Common, stdout io.Writer, migrations ...fs.FS) (*Service, error) {
 	log := NewLogger(stdout, cfg.Log).With("service", name)
+	tuneGC(os.Getenv)
 	all := append([]fs.FS{outbox.Migrations, inbox.Migrations}, migrations...)
 	db, err := sqlite.Open(ctx, cfg.Database.Path, sqlite.Options{Synchronous: cfg.Database.Synchronous}, all...)
 	if err != nil {
@@ -89,6 +91,7 @@ func (s *Service) rabbitConfig(role string) rabbit.Config {
 func (s *Service) Consume(h inbox.Handler, dup inbox.Duplicates) {
 	p := &inbox.Processor{DB: s.DB, Handle: h, Duplicates: dup, AfterCommit: s.Relay.Notify, Log: s.Log}
 	s.consumer = rabbit.NewConsumer(s.rabbitConfig("consumer"), s.Name, s.batchHandler(p), s.Log)
+	s.pruneInbox()
 }
 
 func (s *Service) batchHandler(p *inbox.Processor) rabbit.BatchHandler {

@@ -23,7 +23,9 @@ type Config struct {
 		StepTimeout  time.Duration `mapstructure:"step_timeout"`
 		MaxAttempts  int           `mapstructure:"max_attempts"`
 		ScanInterval time.Duration `mapstructure:"scan_interval"`
-		Backoff      struct {
+		// HistoryRetention is how long a finished saga keeps its timeline.
+		HistoryRetention time.Duration `mapstructure:"history_retention"`
+		Backoff          struct {
 			Initial time.Duration `mapstructure:"initial"`
 			Max     time.Duration `mapstructure:"max"`
 		} `mapstructure:"backoff"`
@@ -39,6 +41,7 @@ func defaults() *Config {
 	c.Saga.StepTimeout = 10 * time.Second
 	c.Saga.MaxAttempts = 5
 	c.Saga.ScanInterval = 250 * time.Millisecond
+	c.Saga.HistoryRetention = 30 * 24 * time.Hour
 	c.Saga.Backoff.Initial = time.Second
 	c.Saga.Backoff.Max = 30 * time.Second
 	return c
@@ -56,6 +59,8 @@ func (c *Config) Validate() error {
 		return config.KeyError("saga.max_attempts", "must be at least 1")
 	case c.Saga.ScanInterval <= 0:
 		return config.KeyError("saga.scan_interval", "must be positive")
+	case c.Saga.HistoryRetention < time.Second:
+		return config.KeyError("saga.history_retention", "must be at least 1s")
 	case c.Saga.Backoff.Initial <= 0:
 		return config.KeyError("saga.backoff.initial", "must be positive")
 	case c.Saga.Backoff.Max < c.Saga.Backoff.Initial:
@@ -110,6 +115,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	svc.Consume(o.Handle, inbox.Ignore)
 	scanner := &orchestrator.Scanner{O: o, DB: svc.DB, Interval: cfg.Saga.ScanInterval, Batch: 100, Notify: svc.Relay.Notify}
 	svc.Go("timeout scanner", scanner.Run)
+	svc.Prune("saga_history", cfg.Saga.HistoryRetention, func(ctx context.Context, cutoff time.Time) (int64, error) {
+		return sqlite.PruneHistory(ctx, svc.DB, orchestrator.Purchase.Terminal, cutoff)
+	})
 	admin := &httpapi.Admin{Reader: reader, Machine: machine, Token: cfg.Admin.Token,
 		ReadOnlyToken: cfg.Admin.ReadonlyToken, Now: time.Now, Orchestrator: o, DB: svc.DB,
 		Notify: svc.Relay.Notify, DeadLetters: dl, Log: svc.Log, Observe: m.action}

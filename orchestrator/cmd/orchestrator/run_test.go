@@ -14,7 +14,9 @@ import (
 )
 
 // The real program, started through run: a StartPurchase on its queue makes
-// it send ChargePayment to billing; SIGTERM (ctx cancel) stops it cleanly.
+// it send ChargePayment to billing; with a retention of a second the inbox
+// row of the StartPurchase is pruned soon after; SIGTERM (ctx cancel) stops
+// it cleanly.
 func TestRunStartsASaga(t *testing.T) {
 	url := rabbittest.VHost(t)
 	addr := servicetest.FreeAddr(t)
@@ -23,6 +25,8 @@ func TestRunStartsASaga(t *testing.T) {
 		"ORCHESTRATOR_HTTP_ADDR":     addr,
 		"ORCHESTRATOR_DATABASE_PATH": filepath.Join(t.TempDir(), "o.db"),
 		"ORCHESTRATOR_ADMIN_TOKEN":   "test-admin-token-0123456789",
+
+		"ORCHESTRATOR_DATABASE_INBOX_RETENTION": "1s",
 	})
 	servicetest.WaitReady(t, addr)
 	billing := servicetest.Consume(t, url, msg.Billing)
@@ -36,6 +40,10 @@ func TestRunStartsASaga(t *testing.T) {
 	if got.Type != "ChargePayment" || got.CorrelationID != order {
 		t.Fatalf("billing got %s for %s, want ChargePayment for %s", got.Type, got.CorrelationID, order)
 	}
+	servicetest.WaitFor(t, 15*time.Second, "the inbox pruned", func() bool {
+		_, _, body := servicetest.Get(t, "http://"+addr+"/metrics")
+		return strings.Contains(string(body), `bookshop_pruned_rows_total{table="inbox"} 1`)
+	})
 }
 
 func TestRunRefusesBadConfig(t *testing.T) {
