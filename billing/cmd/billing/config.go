@@ -22,6 +22,7 @@ type GatewayConfig struct {
 	Latency      time.Duration `mapstructure:"latency"`
 	FailureRate  float64       `mapstructure:"failure_rate"`
 	DatabasePath string        `mapstructure:"database_path"`
+	Synchronous  string        `mapstructure:"synchronous"`
 	Retry        RetryConfig   `mapstructure:"retry"`
 }
 
@@ -39,6 +40,7 @@ func defaults() Config {
 		Common: config.Defaults(name, "127.0.0.1:8082"),
 		Gateway: GatewayConfig{
 			DatabasePath: "var/billing-gateway.db",
+			Synchronous:  "NORMAL",
 			Retry:        RetryConfig{MaxAttempts: p.MaxAttempts, Initial: p.Initial, Max: p.Max},
 		},
 	}
@@ -67,6 +69,8 @@ func (c Config) Validate() error {
 		return config.KeyError("gateway.database_path", "must not be empty")
 	case g.DatabasePath == c.Database.Path:
 		return config.KeyError("gateway.database_path", "must differ from database.path: the gateway is a separate system")
+	case !config.ValidSynchronous(g.Synchronous):
+		return config.KeyError("gateway.synchronous", "must be FULL or NORMAL")
 	case g.Retry.MaxAttempts < 1 || g.Retry.MaxAttempts > 10:
 		return config.KeyError("gateway.retry.max_attempts", "must be between 1 and 10")
 	case g.Retry.Initial <= 0:

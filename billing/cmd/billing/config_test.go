@@ -28,6 +28,7 @@ func TestBadConfig(t *testing.T) {
 		{map[string]string{"BILLING_GATEWAY_RETRY_MAX_ATTEMPTS": "0"}, "gateway.retry.max_attempts"},
 		{map[string]string{"BILLING_GATEWAY_RETRY_MAX": "1ms"}, "gateway.retry.max"},
 		{map[string]string{"BILLING_GATEWAY_DATABASE_PATH": "same.db", "BILLING_DATABASE_PATH": "same.db"}, "gateway.database_path"},
+		{map[string]string{"BILLING_GATEWAY_SYNCHRONOUS": "OFF"}, "gateway.synchronous"},
 		{map[string]string{"BILLING_AMQP_URL": "http://localhost"}, "amqp.url"},
 	}
 	for _, tt := range tests {

@@ -55,7 +55,7 @@ func newGateway(ctx context.Context, cfg Config) (*gateway.Gateway, error) {
 	gw, err := gateway.Open(ctx, cfg.Gateway.DatabasePath, gateway.Options{
 		Latency:     cfg.Gateway.Latency,
 		FailureRate: cfg.Gateway.FailureRate,
-		Synchronous: cfg.Database.Synchronous,
+		Synchronous: cfg.Gateway.Synchronous,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("config key gateway.database_path: %w", err)
