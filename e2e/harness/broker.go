@@ -1,18 +1,14 @@
 package harness
 
 import (
-	"bytes"
-	"crypto/rand"
-	"encoding/json"
-	"fmt"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
+
+	"bookshop/pkg/rabbit/rabbittest"
 )
 
 // lockPath is the file whose flock tells tests on this machine, in any
@@ -68,90 +64,33 @@ func held(t testing.TB) bool {
 	}
 }
 
-// ctl runs rabbitmqctl and returns its standard output.
-func ctl(args ...string) ([]byte, error) {
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command("rabbitmqctl", args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("rabbitmqctl %s: %w\n%s%s", strings.Join(args, " "), err, stdout.Bytes(), stderr.Bytes())
-	}
-	return stdout.Bytes(), nil
-}
-
 // NewVHost creates a fresh vhost for guest on the broker of base (an amqp
 // URL without a vhost) and returns its URL and a function deleting it.
 func NewVHost(base string) (string, func() error, error) {
-	u, err := url.Parse(base)
-	if err != nil {
-		return "", nil, fmt.Errorf("parse amqp url: %w", err)
-	}
-	name := "bookshop-load-" + strings.ToLower(rand.Text()[:12])
-	if _, err := ctl("add_vhost", name); err != nil {
-		return "", nil, err
-	}
-	remove := func() error { _, err := ctl("delete_vhost", name); return err }
-	if _, err := ctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*"); err != nil {
-		remove()
-		return "", nil, err
-	}
-	u.Path, u.RawPath = "/"+name, ""
-	return u.String(), remove, nil
+	return rabbittest.NewVHost(base, "bookshop-load-")
 }
 
 // QueueDepths returns ready plus unacked messages of every queue in the
 // URL's vhost.
 func QueueDepths(amqpURL string) (map[string]int, error) {
-	u, err := url.Parse(amqpURL)
-	if err != nil {
-		return nil, fmt.Errorf("parse amqp url: %w", err)
-	}
-	vhost := strings.TrimPrefix(u.Path, "/")
-	if vhost == "" {
-		return nil, fmt.Errorf("amqp url %s names no vhost", u.Redacted())
-	}
-	out, err := ctl("list_queues", "-p", vhost, "name", "messages", "--formatter", "json", "--quiet")
-	if err != nil {
-		return nil, err
-	}
-	var rows []struct {
-		Name     string `json:"name"`
-		Messages int    `json:"messages"`
-	}
-	if err := json.Unmarshal(out, &rows); err != nil {
-		return nil, fmt.Errorf("parse rabbitmqctl list_queues output %q: %w", out, err)
-	}
-	depths := make(map[string]int, len(rows))
-	for _, r := range rows {
-		depths[r.Name] = r.Messages
-	}
-	return depths, nil
+	return rabbittest.QueueDepths(amqpURL)
 }
 
 // StopBrokerApp stops the RabbitMQ application (every vhost) and
 // StartBrokerApp starts it again; only under LockBroker(t, true).
-func StopBrokerApp() error { _, err := ctl("stop_app"); return err }
+func StopBrokerApp() error { _, err := rabbittest.Ctl("stop_app"); return err }
 
 // StartBrokerApp starts the RabbitMQ application and waits until it runs.
 func StartBrokerApp() error {
-	if _, err := ctl("start_app"); err != nil {
+	if _, err := rabbittest.Ctl("start_app"); err != nil {
 		return err
 	}
-	_, err := ctl("await_startup")
+	_, err := rabbittest.Ctl("await_startup")
 	return err
 }
 
 // PurgeQueue drops every ready message of a queue in the URL's vhost: a
 // test's way to lose a command on purpose.
 func PurgeQueue(amqpURL, queue string) error {
-	u, err := url.Parse(amqpURL)
-	if err != nil {
-		return fmt.Errorf("parse amqp url: %w", err)
-	}
-	vhost := strings.TrimPrefix(u.Path, "/")
-	if vhost == "" {
-		return fmt.Errorf("amqp url %s names no vhost", u.Redacted())
-	}
-	_, err = ctl("purge_queue", "-p", vhost, queue)
-	return err
+	return rabbittest.PurgeQueue(amqpURL, queue)
 }
