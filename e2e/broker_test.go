@@ -34,7 +34,9 @@ func TestBrokerClosesConnections(t *testing.T) {
 // machine, so the test holds the broker lock exclusively and always starts
 // the broker again.
 func TestBrokerRestart(t *testing.T) {
-	t.Parallel() // each test has its own vhost, databases and ports
+	// Not parallel: it runs before the parallel tests start, alone. A
+	// parallel test waiting for the exclusive lock would hold one of
+	// -parallel's slots until every other shop had finished.
 	harness.LockBroker(t, true)
 	shop := harness.Start(t, harness.Options{})
 	rnd := newRand(t)

@@ -1372,6 +1372,7 @@ func deployRedact(s string) string {
 }
 
 func TestDeployDefinitionsOnBroker(t *testing.T) {
+	t.Parallel() // its own vhost and users; it holds the broker lock shared
 	if _, err := exec.LookPath("rabbitmqctl"); err != nil {
 		t.Skip("no rabbitmqctl: no local RabbitMQ to import the definitions into")
 	}

@@ -55,7 +55,8 @@ func feNewKey() string { return "e2e-" + strings.ToLower(rand.Text()) }
 // the broker's app stops every vhost, so the test holds the broker lock
 // exclusively and always starts the broker again.
 func TestFrontendCheckoutWhileBrokerDown(t *testing.T) {
-	t.Parallel()                         // each test has its own vhost, databases and ports
+	// Not parallel, like TestBrokerRestart: it runs alone before the
+	// parallel tests start.
 	const n, quick = 50, 5 * time.Second // quick: generous for a loaded machine; typical is milliseconds
 	harness.LockBroker(t, true)
 	shop := harness.Start(t, feOptions(nil))

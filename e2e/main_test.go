@@ -1,7 +1,9 @@
 // Package e2e_test runs the whole bookshop: the five programs as separate
 // processes on a fresh RabbitMQ vhost, driven from outside and broken on
-// purpose (issue 2, acceptance 1-8). The tests run one after another: one
-// of them restarts the broker, which every vhost feels.
+// purpose (issue 2, acceptance 1-8). Most tests run in parallel, each on
+// its own vhost; the two that stop the broker (every vhost feels it) are
+// not parallel, so they run first, one after the other and alone, and take
+// the broker lock exclusively besides (harness.LockBroker).
 package e2e_test
 
 import (
