@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 
 	"bookshop/pkg/msg"
@@ -43,11 +45,30 @@ const (
 	Resend
 )
 
+// Isolation says how a batch keeps one message's failure from undoing the
+// others' work.
+type Isolation int
+
+const (
+	// PerMessage runs every message in a savepoint of its own: two more
+	// statements per message, and a failed message never makes another's
+	// handler run again. For handlers with an effect outside the
+	// transaction that must not repeat (an email sent over SMTP).
+	PerMessage Isolation = iota
+	// Optimistic runs the whole batch in one savepoint. Should a message
+	// fail, that savepoint is rolled back and the batch runs again with a
+	// savepoint per message, so the others' handlers run twice: only for
+	// handlers whose effects outside the transaction are idempotent (the
+	// card gateway's, by idempotency key) or that have none.
+	Optimistic
+)
+
 // Processor handles batches of message bodies.
 type Processor struct {
 	DB          *sqlx.DB
 	Handle      Handler
 	Duplicates  Duplicates
+	Isolation   Isolation
 	AfterCommit func() // wakes the outbox relay; may be nil
 	Log         *slog.Logger
 	Now         func() time.Time // may be nil: time.Now
@@ -77,6 +98,15 @@ func (p *Processor) HandleBatch(ctx context.Context, bodies [][]byte) []error {
 		b, err := p.seen(sctx, tx, envs, errs)
 		if err != nil {
 			return err
+		}
+		if p.Isolation == Optimistic {
+			done, err := b.optimistic(ctx, sctx, tx, envs, ms, errs)
+			if err != nil {
+				return err
+			}
+			if done {
+				return b.write(sctx, tx)
+			}
 		}
 		for i := range bodies {
 			if errs[i] == nil {
@@ -150,6 +180,10 @@ const (
 	savepoint = "SAVEPOINT inbox_message"
 	rollback  = "ROLLBACK TO inbox_message"
 	release   = "RELEASE inbox_message"
+
+	batchSavepoint = "SAVEPOINT inbox_batch"
+	batchRollback  = "ROLLBACK TO inbox_batch"
+	batchRelease   = "RELEASE inbox_batch"
 )
 
 // one handles one message, inside its own savepoint; sctx is for the
@@ -174,11 +208,58 @@ func (b *batch) one(ctx, sctx context.Context, tx *sqlx.Tx, env msg.Envelope, m 
 	if err != nil {
 		return err
 	}
+	b.record(env, enc)
+	return nil
+}
+
+// record adds a handled message's inbox row and outbox rows to the batch's.
+func (b *batch) record(env msg.Envelope, enc []outbox.Encoded) {
 	replies := outbox.Replies(enc)
 	b.known[env.ID] = replies // a second copy later in the batch is a duplicate
 	b.inbox = append(b.inbox, inboxRow{env.ID, env.Type, env.CorrelationID, sqlite.Time(b.p.now()), replies})
 	b.out = append(b.out, enc...)
-	return nil
+}
+
+// optimistic handles the batch's messages in one savepoint and reports
+// whether all of them succeeded. If one fails, the savepoint is rolled back,
+// the batch is as it was before, and the caller handles each message in a
+// savepoint of its own instead (Optimistic). A duplicate has no work of its
+// own to undo, so its error stays where it is.
+func (b *batch) optimistic(ctx, sctx context.Context, tx *sqlx.Tx, envs []msg.Envelope, ms []msg.Message, errs []error) (bool, error) {
+	known, before := maps.Clone(b.known), slices.Clone(errs)
+	if _, err := tx.ExecContext(sctx, batchSavepoint); err != nil {
+		return false, fmt.Errorf("savepoint for a batch of %d: %w", len(envs), err)
+	}
+	failed := false
+	for i, env := range envs {
+		if errs[i] != nil {
+			continue
+		}
+		if stored, ok := b.known[env.ID]; ok {
+			errs[i] = b.duplicate(env, stored)
+			continue
+		}
+		enc, err := b.process(ctx, tx, env, ms[i])
+		if err != nil {
+			failed = true
+			break
+		}
+		b.record(env, enc)
+	}
+	if failed {
+		if _, err := tx.ExecContext(sctx, batchRollback); err != nil {
+			return false, fmt.Errorf("roll back a batch of %d: %w", len(envs), err)
+		}
+	}
+	if _, err := tx.ExecContext(sctx, batchRelease); err != nil {
+		return false, fmt.Errorf("release a batch of %d: %w", len(envs), err)
+	}
+	if failed {
+		b.known, b.inbox, b.out = known, nil, nil
+		copy(errs, before) // the duplicates are looked at again
+		return false, nil
+	}
+	return true, nil
 }
 
 // process runs the handler and encodes its replies, each once, for the

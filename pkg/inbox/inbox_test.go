@@ -3,6 +3,7 @@ package inbox_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -69,10 +70,18 @@ func count(t *testing.T, db *sqlx.DB, query string) int {
 	return n
 }
 
+// TestBatchWithDuplicatesAndFailures: either way of isolating messages
+// commits exactly the work of those that succeeded.
 func TestBatchWithDuplicatesAndFailures(t *testing.T) {
+	for name, iso := range map[string]inbox.Isolation{"per message": inbox.PerMessage, "optimistic": inbox.Optimistic} {
+		t.Run(name, func(t *testing.T) { testBatchWithDuplicatesAndFailures(t, iso) })
+	}
+}
+
+func testBatchWithDuplicatesAndFailures(t *testing.T, iso inbox.Isolation) {
 	db := open(t)
 	woken := 0
-	p := &inbox.Processor{DB: db, Handle: handler, Duplicates: inbox.Resend,
+	p := &inbox.Processor{DB: db, Handle: handler, Duplicates: inbox.Resend, Isolation: iso,
 		AfterCommit: func() { woken++ }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	errs := p.HandleBatch(context.Background(), [][]byte{
 		body(t, "m1", "o1"),
@@ -116,6 +125,42 @@ func TestBatchWithDuplicatesAndFailures(t *testing.T) {
 	}
 	if n := count(t, db, `SELECT count(*) FROM effects`); n != 2 {
 		t.Errorf("effects after redelivery = %d, want 2", n)
+	}
+}
+
+// TestOptimisticBatchRunsEachHandlerOnce: without a failure, an optimistic
+// batch runs every handler once and commits every message's rows.
+func TestOptimisticBatchRunsEachHandlerOnce(t *testing.T) {
+	db := open(t)
+	calls := 0
+	counting := func(ctx context.Context, tx *sqlx.Tx, env msg.Envelope, m msg.Message) ([]msg.Outgoing, error) {
+		calls++
+		return handler(ctx, tx, env, m)
+	}
+	p := &inbox.Processor{DB: db, Handle: counting, Duplicates: inbox.Resend, Isolation: inbox.Optimistic,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	var bodies [][]byte
+	for i := range 20 {
+		bodies = append(bodies, body(t, fmt.Sprintf("m%d", i), fmt.Sprintf("o%d", i)))
+	}
+	bodies = append(bodies, body(t, "m3", "o3"), []byte("garbage"))
+	errs := p.HandleBatch(context.Background(), bodies)
+	for i, err := range errs[:21] {
+		if err != nil {
+			t.Errorf("message %d: %v", i, err)
+		}
+	}
+	if !msg.IsPermanent(errs[21]) {
+		t.Errorf("garbage: %v, want a permanent error", errs[21])
+	}
+	if calls != 20 {
+		t.Errorf("handler ran %d times, want 20", calls)
+	}
+	if n := count(t, db, `SELECT count(*) FROM effects`); n != 20 {
+		t.Errorf("effects = %d, want 20", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM outbox`); n != 21 {
+		t.Errorf("outbox rows = %d, want 21 (the duplicate's reply sent again)", n)
 	}
 }
 

@@ -87,9 +87,10 @@ func (s *Service) rabbitConfig(role string) rabbit.Config {
 }
 
 // Consume makes the program consume its own queue with h, each batch of
-// deliveries in one transaction.
-func (s *Service) Consume(h inbox.Handler, dup inbox.Duplicates) {
-	p := &inbox.Processor{DB: s.DB, Handle: h, Duplicates: dup, AfterCommit: s.Relay.Notify, Log: s.Log}
+// deliveries in one transaction, isolated from each other as iso says.
+func (s *Service) Consume(h inbox.Handler, dup inbox.Duplicates, iso inbox.Isolation) {
+	p := &inbox.Processor{DB: s.DB, Handle: h, Duplicates: dup, Isolation: iso,
+		AfterCommit: s.Relay.Notify, Log: s.Log}
 	s.consumer = rabbit.NewConsumer(s.rabbitConfig("consumer"), s.Name, s.batchHandler(p), s.Log)
 	s.pruneInbox()
 }

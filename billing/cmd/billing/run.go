@@ -46,7 +46,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Log:     svc.Log,
 		Metrics: metrics,
 	})
-	svc.Consume(b.Handle, inbox.Resend)
+	// The gateway answers a repeated call by its idempotency key, so a
+	// handler run twice moves no money twice.
+	svc.Consume(b.Handle, inbox.Resend, inbox.Optimistic)
 	httpapi.Register(svc.Mux, sqlite.Payments{DB: svc.DB}, svc.Log)
 	return svc.Run(ctx)
 }

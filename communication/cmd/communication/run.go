@@ -43,7 +43,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		svc.DB.Close()
 		return err
 	}
-	svc.Consume(mailer.Handle, inbox.Resend)
+	// An email sent over SMTP cannot be unsent: a failed message must not
+	// make the others of its batch run (and send) again.
+	iso := inbox.Optimistic
+	if sender.Name() != "mailbox" {
+		iso = inbox.PerMessage
+	}
+	svc.Consume(mailer.Handle, inbox.Resend, iso)
 	httpapi.Routes(svc.Mux, store, svc.Log)
 	svc.Log.Info("email sender", "sender", sender.Name())
 	return svc.Run(ctx)

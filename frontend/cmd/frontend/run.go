@@ -98,7 +98,7 @@ func wire(ctx context.Context, svc *service.Service, cat *catalog.Catalog, cfg C
 		Catalog: cat, DB: svc.DB, Orders: fsqlite.Orders{}, Log: svc.Log,
 		Now: time.Now, NewID: msg.NewID, Notify: svc.Relay.Notify, Metrics: metrics,
 	})
-	svc.Consume(shop.Handle, inbox.Ignore)
+	svc.Consume(shop.Handle, inbox.Ignore, inbox.Optimistic) // its effects are all in the transaction
 	err = httpapi.Register(svc.Mux, shop, httpapi.Options{Log: svc.Log, Registry: svc.Metrics,
 		ShopMetrics: metrics, Live: ctx, PollInterval: cfg.Live.PollInterval})
 	if err != nil {

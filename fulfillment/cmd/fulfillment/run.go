@@ -99,7 +99,7 @@ func wire(ctx context.Context, svc *service.Service, cfg Config, cat *catalog.Ca
 		Log:          svc.Log,
 		Metrics:      metrics,
 	})
-	svc.Consume(f.Handle, inbox.Resend)
+	svc.Consume(f.Handle, inbox.Resend, inbox.Optimistic) // its effects are all in the transaction
 	order := make([]string, len(cat.Books))
 	for i, b := range cat.Books {
 		order[i] = b.ISBN
