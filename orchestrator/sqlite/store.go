@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"bookshop/orchestrator"
+	"bookshop/pkg/outbox"
 	"bookshop/pkg/sqlite"
 
 	"github.com/jmoiron/sqlx"
@@ -52,8 +53,12 @@ func (Store) Get(ctx context.Context, tx *sqlx.Tx, id string) (*orchestrator.Sag
 }
 
 func get(ctx context.Context, q sqlx.QueryerContext, id string) (*orchestrator.Saga, error) {
+	// Scanned by hand, not by sqlx's reflection: this runs for every
+	// message the orchestrator handles.
 	var r row
-	err := sqlx.GetContext(ctx, q, &r, `SELECT `+columns+` FROM sagas WHERE id = ?`, id)
+	err := q.QueryRowxContext(ctx, `SELECT `+columns+` FROM sagas WHERE id = ?`, id).Scan(&r.ID,
+		&r.DefinitionVersion, &r.State, &r.Step, &r.Attempts, &r.CommandID, &r.Deadline, &r.StuckSince,
+		&r.LastError, &r.Version, &r.Data, &r.CreatedAt, &r.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("order %s: %w", id, orchestrator.ErrNotFound)
 	}
@@ -69,9 +74,9 @@ func (Store) Create(ctx context.Context, tx *sqlx.Tx, s *orchestrator.Saga, h []
 	if err != nil {
 		return err
 	}
-	_, err = tx.NamedExecContext(ctx, `INSERT INTO sagas (`+columns+`) VALUES (:id, :definition_version,
-		:state, :step, :attempts, :command_id, :deadline, :stuck_since, :last_error, :version, :data,
-		:created_at, :updated_at)`, r)
+	_, err = tx.ExecContext(ctx, `INSERT INTO sagas (`+columns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.DefinitionVersion, r.State, r.Step, r.Attempts, r.CommandID, r.Deadline, r.StuckSince,
+		r.LastError, r.Version, r.Data, r.CreatedAt, r.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("insert saga %s: %w", s.ID, err)
 	}
@@ -102,14 +107,21 @@ func (Store) AddHistory(ctx context.Context, tx *sqlx.Tx, id string, h []orchest
 	return addHistory(ctx, tx, id, h)
 }
 
+// addHistory inserts h in a few multi-row inserts (a transition usually
+// writes two or three entries).
 func addHistory(ctx context.Context, tx *sqlx.Tx, id string, h []orchestrator.HistoryEntry) error {
-	for _, e := range h {
-		_, err := tx.ExecContext(ctx, `INSERT INTO saga_history (saga_id, at, event, from_state, to_state,
-			message_id, detail, actor, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, sqlite.Time(e.At), e.Event, e.From, e.To, e.MessageID, e.Detail, e.By, e.Reason)
-		if err != nil {
-			return fmt.Errorf("record %s in history of saga %s: %w", e.Event, id, err)
+	for len(h) > 0 {
+		n := outbox.ChunkSize(len(h))
+		args := make([]any, 0, 9*n)
+		for _, e := range h[:n] {
+			args = append(args, id, sqlite.Time(e.At), e.Event, e.From, e.To, e.MessageID, e.Detail, e.By, e.Reason)
 		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO saga_history (saga_id, at, event, from_state, to_state,
+			message_id, detail, actor, reason) VALUES `+outbox.Values(9, n), args...)
+		if err != nil {
+			return fmt.Errorf("record %s in history of saga %s: %w", h[0].Event, id, err)
+		}
+		h = h[n:]
 	}
 	return nil
 }
