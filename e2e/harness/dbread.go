@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"bookshop/pkg/msg"
+	"bookshop/pkg/rabbit"
 
 	"github.com/jmoiron/sqlx"
 	_ "github.com/mattn/go-sqlite3" // the programs' databases are SQLite
@@ -125,19 +126,34 @@ func (d *Duplicator) Summary() string {
 }
 
 // WaitQuiet waits until nothing is moving: every queue (dead-letter queues
-// aside) empty and every outbox empty, seen three times in a row.
+// aside) empty and every outbox empty, seen three times in a row, with no
+// program handling a message in between. Only the third look asks the
+// broker for ready plus unacknowledged messages (rabbitmqctl, a second or
+// more of a core); the first two read the ready counts over AMQP, which
+// cannot see a message a program holds unacknowledged, so every look also
+// requires the programs' message counters not to have moved since the
+// previous one.
 func (s *Shop) WaitQuiet(ctx context.Context) error {
 	quiet := 0
 	last := ""
+	handled := -1.0
 	for quiet < 3 {
-		busy, err := s.busy(ctx)
+		busy, err := s.busy(ctx, quiet == 2)
 		if err != nil {
 			return err
 		}
-		if busy == "" {
+		n, moved := s.handled(ctx)
+		if moved == "" && n != handled {
+			moved = fmt.Sprintf("messages handled %v -> %v ", handled, n)
+		}
+		handled = n
+		if busy += moved; busy == "" {
 			quiet++
 		} else {
 			quiet, last = 0, busy
+		}
+		if quiet == 3 {
+			break
 		}
 		select {
 		case <-ctx.Done():
@@ -148,9 +164,35 @@ func (s *Shop) WaitQuiet(ctx context.Context) error {
 	return nil
 }
 
-// busy describes what is still moving, or returns "".
-func (s *Shop) busy(ctx context.Context) (string, error) {
-	depths, err := QueueDepths(s.AMQPURL)
+// handled sums the bookshop_messages_total counters of the running
+// programs; moved is not empty when one of them could not be read.
+func (s *Shop) handled(ctx context.Context) (n float64, moved string) {
+	for _, name := range Programs {
+		if !s.Running(name) {
+			continue
+		}
+		counts, err := s.Messages(ctx, s.URL(name))
+		if err != nil {
+			return 0, fmt.Sprintf("metrics of %s unreadable (%v) ", name, err)
+		}
+		for _, v := range counts {
+			n += v
+		}
+	}
+	return n, ""
+}
+
+// busy describes what is still moving, or returns "". Exact reads ready
+// plus unacknowledged messages of every queue of the vhost; otherwise only
+// the ready messages of the programs' queues are read.
+func (s *Shop) busy(ctx context.Context, exact bool) (string, error) {
+	var depths map[string]int
+	var err error
+	if exact {
+		depths, err = QueueDepths(s.AMQPURL)
+	} else {
+		depths, err = ReadyMessages(ctx, s.AMQPURL, rabbit.Queues...)
+	}
 	if err != nil {
 		return "", err
 	}
