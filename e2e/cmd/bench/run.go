@@ -74,9 +74,14 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.BoolVar(&cfg.check, "check", false, "check every order's invariants at the end (slow: four requests per order)")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as JSON instead of the table")
 	fs.StringVar(&cfg.plot, "plot", "docs/performance-latency.png", "PNG of latency against open-loop rate, relative to the repository root (empty: none)")
-	fs.Var(cfg.env, "env", "NAME_KEY_PATH=VALUE for the programs (repeatable), e.g. ORCHESTRATOR_AMQP_BATCH_SIZE=64")
+	fs.Var(cfg.env, "env", "NAME_KEY_PATH=VALUE for the programs (repeatable), e.g. ORCHESTRATOR_AMQP_BATCH_SIZE=64; GOMAXPROCS defaults to 1")
 	if err := fs.Parse(args[1:]); err != nil {
 		return cfg, err
+	}
+	// The five programs share the machine with the broker, as under make
+	// run: one scheduler thread each (scripts/run-local.sh says why).
+	if _, ok := cfg.env["GOMAXPROCS"]; !ok {
+		cfg.env["GOMAXPROCS"] = "1"
 	}
 	for _, s := range strings.Split(*rates, ",") {
 		if s = strings.TrimSpace(s); s == "" {
