@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -11,7 +10,6 @@ import (
 
 	"bookshop/e2e/harness"
 	"bookshop/pkg/catalog"
-	"bookshop/pkg/msg"
 )
 
 // driver places orders through the frontend's customer API and waits for
@@ -20,7 +18,7 @@ type driver struct {
 	client  *harness.Client
 	cat     *catalog.Catalog
 	mix     harness.Mix
-	watcher *watcher
+	watcher *harness.Watcher
 	timeout time.Duration
 	seed    uint64
 	serial  atomic.Uint64 // seeds each order's randomness
@@ -71,7 +69,7 @@ func (d *driver) order(ctx context.Context) {
 		return
 	}
 	o.OrderID = fo.ID
-	done := d.watcher.expect(fo.ID)
+	done := d.watcher.Expect(fo.ID)
 	timer := time.NewTimer(d.timeout)
 	defer timer.Stop()
 	select {
@@ -86,10 +84,10 @@ func (d *driver) order(ctx context.Context) {
 		r.last = now
 		d.mu.Unlock()
 	case <-timer.C:
-		d.watcher.forget(fo.ID)
+		d.watcher.Forget(fo.ID)
 		d.fail(o, true, fmt.Sprintf("not terminal after %v", d.timeout))
 	case <-ctx.Done():
-		d.watcher.forget(fo.ID)
+		d.watcher.Forget(fo.ID)
 	}
 }
 
@@ -152,56 +150,4 @@ func (d *driver) openLoop(ctx context.Context, rate float64, window time.Duratio
 	}
 	wg.Wait()
 	return saturatedAfter
-}
-
-// watcher hands each order's terminal OrderStatusChanged to whoever waits
-// for it. The checkout's answer brings the order's id, so the event may
-// come first: early keeps it.
-type watcher struct {
-	mu      sync.Mutex
-	waiting map[string]chan string
-	early   map[string]string
-}
-
-func newWatcher(events <-chan msg.Envelope) *watcher {
-	w := &watcher{waiting: map[string]chan string{}, early: map[string]string{}}
-	go func() {
-		for env := range events {
-			if env.Type != "OrderStatusChanged" {
-				continue
-			}
-			var ev msg.OrderStatusChanged
-			if json.Unmarshal(env.Payload, &ev) != nil || !harness.IsTerminal(ev.State) {
-				continue
-			}
-			w.mu.Lock()
-			if ch, ok := w.waiting[ev.OrderID]; ok {
-				ch <- ev.State
-				delete(w.waiting, ev.OrderID)
-			} else {
-				w.early[ev.OrderID] = ev.State
-			}
-			w.mu.Unlock()
-		}
-	}()
-	return w
-}
-
-func (w *watcher) expect(id string) <-chan string {
-	ch := make(chan string, 1)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if state, ok := w.early[id]; ok {
-		ch <- state
-		delete(w.early, id)
-		return ch
-	}
-	w.waiting[id] = ch
-	return ch
-}
-
-func (w *watcher) forget(id string) {
-	w.mu.Lock()
-	delete(w.waiting, id)
-	w.mu.Unlock()
 }

@@ -36,25 +36,11 @@ type config struct {
 	check           bool
 	json            bool
 	plot            string
-	env             envFlag
-}
-
-// envFlag collects repeated -env KEY=VALUE.
-type envFlag map[string]string
-
-func (e envFlag) String() string { return fmt.Sprint(map[string]string(e)) }
-
-func (e envFlag) Set(s string) error {
-	k, v, ok := strings.Cut(s, "=")
-	if !ok || k == "" {
-		return fmt.Errorf("want KEY=VALUE, got %q", s)
-	}
-	e[k] = v
-	return nil
+	env             harness.EnvFlag
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	cfg := config{env: envFlag{}}
+	cfg := config{env: harness.NewEnvFlag()}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	rates := fs.String("rates", "200,500,1000", "open-loop arrival rates in orders/s, comma-separated (empty: none)")
@@ -77,11 +63,6 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.Var(cfg.env, "env", "NAME_KEY_PATH=VALUE for the programs (repeatable), e.g. ORCHESTRATOR_AMQP_BATCH_SIZE=64; GOMAXPROCS defaults to 1")
 	if err := fs.Parse(args[1:]); err != nil {
 		return cfg, err
-	}
-	// The five programs share the machine with the broker, as under make
-	// run: one scheduler thread each (scripts/run-local.sh says why).
-	if _, ok := cfg.env["GOMAXPROCS"]; !ok {
-		cfg.env["GOMAXPROCS"] = "1"
 	}
 	for _, s := range strings.Split(*rates, ",") {
 		if s = strings.TrimSpace(s); s == "" {
@@ -184,7 +165,7 @@ func newBench(ctx context.Context, cfg config, shop *harness.Shop, cat *catalog.
 	if err != nil {
 		return nil, err
 	}
-	d := &driver{client: shop.Client, cat: cat, mix: mix, watcher: newWatcher(tap.Events),
+	d := &driver{client: shop.Client, cat: cat, mix: mix, watcher: harness.NewWatcher(tap.Events),
 		timeout: cfg.timeout, seed: cfg.seed}
 	return &bench{cfg: cfg, shop: shop, meter: m, tap: tap, driver: d, log: log}, nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -69,7 +68,7 @@ type loadRun struct {
 	cat     *catalog.Catalog
 	mix     harness.Mix
 	pub     *batcher
-	watcher *watcher // nil when polling
+	watcher *harness.Watcher // nil when polling
 
 	next atomic.Int64
 	mu   sync.Mutex
@@ -87,7 +86,7 @@ func load(ctx context.Context, cfg config, client *harness.Client, amqpURL strin
 			return result{}, err
 		}
 		defer tap.Close()
-		lr.watcher = newWatcher(tap.Events)
+		lr.watcher = harness.NewWatcher(tap.Events)
 	}
 	lr.pub = newBatcher(ctx, client)
 	start := time.Now()
@@ -159,9 +158,9 @@ func (lr *loadRun) place(ctx context.Context, o *harness.Order) (<-chan string, 
 			return nil, err
 		}
 		o.OrderID = fo.ID
-		return lr.watcher.expect(o.OrderID), nil // nil watcher: nil channel
+		return lr.watcher.Expect(o.OrderID), nil // nil watcher: nil channel
 	}
-	done := lr.watcher.expect(o.OrderID)
+	done := lr.watcher.Expect(o.OrderID)
 	return done, lr.pub.place(ctx, *o)
 }
 
@@ -186,7 +185,7 @@ func (lr *loadRun) wait(ctx context.Context, id string, done <-chan string, t0 t
 	interval := 10 * time.Millisecond
 	if done != nil {
 		interval = time.Second
-		defer lr.watcher.forget(id)
+		defer lr.watcher.Forget(id)
 	}
 	last := "not started"
 	for {
@@ -262,64 +261,4 @@ func (b *batcher) place(ctx context.Context, o harness.Order) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// watcher hands each order's terminal OrderStatusChanged to the worker
-// waiting for it. An order placed through the frontend gets its id only
-// with the answer, so its event may come first: early keeps it.
-type watcher struct {
-	mu      sync.Mutex
-	waiting map[string]chan string
-	early   map[string]string
-}
-
-func newWatcher(events <-chan msg.Envelope) *watcher {
-	w := &watcher{waiting: map[string]chan string{}, early: map[string]string{}}
-	go func() {
-		for env := range events {
-			if env.Type != "OrderStatusChanged" {
-				continue
-			}
-			var ev msg.OrderStatusChanged
-			if json.Unmarshal(env.Payload, &ev) != nil || !harness.IsTerminal(ev.State) {
-				continue
-			}
-			w.mu.Lock()
-			if ch, ok := w.waiting[ev.OrderID]; ok {
-				ch <- ev.State
-				delete(w.waiting, ev.OrderID)
-			} else {
-				w.early[ev.OrderID] = ev.State
-			}
-			w.mu.Unlock()
-		}
-	}()
-	return w
-}
-
-// expect registers interest in an order, best before it is placed. On a
-// nil watcher it returns nil (a channel that never yields).
-func (w *watcher) expect(id string) <-chan string {
-	if w == nil {
-		return nil
-	}
-	ch := make(chan string, 1)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if state, ok := w.early[id]; ok {
-		ch <- state
-		delete(w.early, id)
-		return ch
-	}
-	w.waiting[id] = ch
-	return ch
-}
-
-func (w *watcher) forget(id string) {
-	if w == nil {
-		return
-	}
-	w.mu.Lock()
-	delete(w.waiting, id)
-	w.mu.Unlock()
 }

@@ -5,7 +5,8 @@
 //
 // It is a closed loop: C workers each place an order and wait for it to
 // finish before placing the next. With -start it builds and starts the
-// whole shop itself (fresh vhost, temporary databases), so one command
+// whole shop itself (fresh vhost, temporary databases, GOMAXPROCS=1 per
+// program as under make run unless -env says otherwise), so one command
 // measures everything:
 //
 //	go run ./e2e/cmd/loadgen -start -n 2000 -c 64

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"bookshop/e2e/harness"
@@ -31,25 +30,11 @@ type config struct {
 	binDir          string
 	keep            bool
 	check           bool
-	env             envFlag
-}
-
-// envFlag collects repeated -env KEY=VALUE.
-type envFlag map[string]string
-
-func (e envFlag) String() string { return fmt.Sprint(map[string]string(e)) }
-
-func (e envFlag) Set(s string) error {
-	k, v, ok := strings.Cut(s, "=")
-	if !ok || k == "" {
-		return fmt.Errorf("want KEY=VALUE, got %q", s)
-	}
-	e[k] = v
-	return nil
+	env             harness.EnvFlag
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	cfg := config{env: envFlag{}}
+	cfg := config{env: harness.NewEnvFlag()}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.IntVar(&cfg.n, "n", 2000, "orders to place")
