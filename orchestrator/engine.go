@@ -37,6 +37,9 @@ func (e *Engine) Start(d Data, causationID string, now time.Time) (*Saga, Effect
 // the transition is known to be allowed. An event the state has no row for
 // returns ErrOutOfOrder and leaves s unchanged.
 func (e *Engine) Fire(ctx context.Context, s *Saga, event, causationID string, apply func(*Data), now time.Time) (Effects, error) {
+	if err := known(s); err != nil {
+		return Effects{}, err
+	}
 	// A stuck saga has only the rows of the step it remembers (s.Step).
 	to, err := e.Machine.next(ctx, s.State, s.Step, event)
 	if err != nil {
@@ -107,6 +110,9 @@ func (e *Engine) send(s *Saga, causationID string, now time.Time) (Effects, erro
 // Timeout handles a step whose reply is overdue: send the command again, or
 // after the last attempt give up (compensate, or stuck).
 func (e *Engine) Timeout(ctx context.Context, s *Saga, now time.Time) (Effects, error) {
+	if err := known(s); err != nil {
+		return Effects{}, err
+	}
 	if s.Deadline == nil || now.Before(*s.Deadline) {
 		return Effects{}, nil // answered or rescheduled meanwhile
 	}
@@ -140,4 +146,17 @@ func (e *Engine) statusChanged(s *Saga, from, event string, now time.Time) (msg.
 		return msg.Outgoing{}, err
 	}
 	return env.To(msg.Frontend), nil
+}
+
+// known refuses a saga started under another version of the table than the
+// one this orchestrator runs: only the orchestrator that knows its table
+// may move it (README, Rolling upgrades). With one version in existence,
+// that is any other; a release that keeps an old table beside the new one
+// would pick the table by version here.
+func known(s *Saga) error {
+	if s.DefinitionVersion != DefinitionVersion {
+		return fmt.Errorf("order %s: definition version %d, this orchestrator runs %d: %w",
+			s.ID, s.DefinitionVersion, DefinitionVersion, ErrUnknownDefinition)
+	}
+	return nil
 }

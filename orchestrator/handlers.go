@@ -105,6 +105,11 @@ func (o *Orchestrator) fire(ctx context.Context, tx *sqlx.Tx, env msg.Envelope, 
 		return nil, o.Store.AddHistory(ctx, tx, s.ID, []HistoryEntry{{At: now, Event: "ignored", From: s.State,
 			MessageID: env.ID, Detail: fmt.Sprintf("%s (%s) not allowed in %s", event, env.Type, s.State)}})
 	}
+	if errors.Is(err, ErrUnknownDefinition) {
+		// To the dead-letter queue with the reason, to be replayed once
+		// the orchestrator that knows the saga's table runs again.
+		return nil, msg.Permanent(err)
+	}
 	if err != nil {
 		return nil, err
 	}

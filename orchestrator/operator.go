@@ -40,6 +40,11 @@ func (e *RefusedError) Unwrap() error { return ErrOutOfOrder }
 // its state as a reply would. An action the state has no row for returns a
 // *RefusedError and leaves s unchanged.
 func (e *Engine) Act(ctx context.Context, s *Saga, a Action, now time.Time) (Effects, error) {
+	if err := known(s); err != nil {
+		return Effects{}, &RefusedError{OrderID: s.ID, State: s.State, Step: s.Step, Event: a.Event,
+			Why: fmt.Sprintf("the order's saga started under definition version %d and this orchestrator runs %d: "+
+				"act on it from an orchestrator that runs its version", s.DefinitionVersion, DefinitionVersion)}
+	}
 	to, err := e.Machine.next(ctx, s.State, s.Step, a.Event)
 	if errors.Is(err, ErrOutOfOrder) {
 		return Effects{}, &RefusedError{OrderID: s.ID, State: s.State, Step: s.Step, Event: a.Event,

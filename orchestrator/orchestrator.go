@@ -82,4 +82,7 @@ var (
 	ErrNotFound = errors.New("saga not found")
 	// ErrConflict is a saga changed by someone else since it was read.
 	ErrConflict = errors.New("saga changed concurrently")
+	// ErrUnknownDefinition: the saga started under a version of the saga
+	// table this orchestrator does not run (a newer one, after a rollback).
+	ErrUnknownDefinition = errors.New("saga started under a definition this orchestrator does not know")
 )

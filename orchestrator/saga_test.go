@@ -38,7 +38,7 @@ func newEngine(t *testing.T) *orchestrator.Engine {
 var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
 func sagaIn(state, step string) *orchestrator.Saga {
-	return &orchestrator.Saga{ID: "ord-1", State: state, Step: step, Version: 3, CommandID: "cmd-1",
+	return &orchestrator.Saga{ID: "ord-1", DefinitionVersion: orchestrator.DefinitionVersion, State: state, Step: step, Version: 3, CommandID: "cmd-1",
 		Data: orchestrator.Data{OrderID: "ord-1", Customer: msg.Customer{Name: "Ada", Email: "ada@example.com"},
 			Items: []msg.Item{{ISBN: "9780262033848", Quantity: 1, PriceCents: 9500}}, TotalCents: 9500,
 			Currency: "EUR", PaymentToken: "tok_visa", ShippingAddress: msg.Address{Line1: "1 Road", Country: "GB"}}}

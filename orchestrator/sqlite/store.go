@@ -137,11 +137,14 @@ func (Store) StuckAt(ctx context.Context, tx *sqlx.Tx, step string, limit int) (
 	return ids, nil
 }
 
-// Overdue lists sagas whose deadline has passed, most overdue first.
+// Overdue lists sagas of this orchestrator's definition version whose deadline
+// has passed, most overdue first.
 func (Store) Overdue(ctx context.Context, tx *sqlx.Tx, now time.Time, limit int) ([]string, error) {
 	var ids []string
+	// Only sagas of the table this orchestrator runs: another version's are
+	// left to the orchestrator that knows it (orchestrator.ErrUnknownDefinition).
 	err := tx.SelectContext(ctx, &ids, `SELECT id FROM sagas WHERE deadline IS NOT NULL AND deadline <= ?
-		ORDER BY deadline LIMIT ?`, sqlite.Time(now), limit)
+		AND definition_version = ? ORDER BY deadline LIMIT ?`, sqlite.Time(now), orchestrator.DefinitionVersion, limit)
 	if err != nil {
 		return nil, fmt.Errorf("find overdue sagas: %w", err)
 	}
