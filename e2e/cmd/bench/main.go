@@ -24,7 +24,7 @@
 // its CPU is all of its work, not the shop's alone. -json prints the same as
 // JSON, and the latency against the open-loop rates is drawn into -plot.
 //
-//	go run ./e2e/cmd/bench                          # about five minutes
+//	go run ./e2e/cmd/bench                          # about four minutes
 //	go run ./e2e/cmd/bench -duration 20s -rates 200,500 -rate-duration 10s
 //
 // Run it from inside the repository: it reads configs/catalog.yaml and

@@ -43,7 +43,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	cfg := config{env: harness.NewEnvFlag()}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	rates := fs.String("rates", "200,500,1000", "open-loop arrival rates in orders/s, comma-separated (empty: none)")
+	rates := fs.String("rates", "100,200,300,500,1000", "open-loop arrival rates in orders/s, comma-separated (empty: none)")
 	fs.StringVar(&cfg.amqpURL, "amqp", "amqp://guest:guest@127.0.0.1:5672/", "broker to make the fresh vhost on")
 	fs.IntVar(&cfg.c, "c", 64, "closed loop: customers with one order in flight each (0: no closed loop)")
 	fs.DurationVar(&cfg.duration, "duration", 60*time.Second, "closed loop: how long to place orders")
