@@ -2,7 +2,7 @@
 PROGRAMS := orchestrator billing fulfillment communication frontend
 MODULES  := pkg $(PROGRAMS) e2e
 
-.PHONY: run test build vet fmt loadgen bench clean
+.PHONY: run test build vet fmt loadgen bench gobench clean
 
 run:
 	scripts/run-local.sh
@@ -29,6 +29,12 @@ loadgen: build
 # latencies, CPU per 1,000 orders and peak memory per program and the broker.
 bench:
 	go run ./e2e/cmd/bench
+
+# The hot paths alone (go test -bench): one saga step decided and persisted,
+# inbox batches, the outbox relay, JSON of every message type.
+gobench:
+	cd pkg && go test -run '^$$' -bench . -benchtime 1s ./msg ./inbox ./outbox ./sqlite
+	cd orchestrator && go test -run '^$$' -bench . -benchtime 200x .
 
 clean:
 	rm -rf bin var
