@@ -29,9 +29,11 @@ stop() {
 trap stop INT TERM EXIT
 
 for p in "${PROGRAMS[@]}"; do
-	# Each program logs as text, every line prefixed with its name.
-	( export "$(echo "$p" | tr a-z A-Z)_LOG_FORMAT=text"
-	  exec "bin/$p" --config "configs/$p.yaml" 2>&1 | sed -u "s/^/[$p] /" ) &
+	# Each program logs as text, every line prefixed with its name. The
+	# program itself is the background job, so that stop reaches it (a
+	# SIGTERM to this script, not only Ctrl-C to the terminal's group).
+	env "$(echo "$p" | tr a-z A-Z)_LOG_FORMAT=text" "bin/$p" --config "configs/$p.yaml" \
+		> >(sed -u "s/^/[$p] /") 2>&1 &
 	pids+=($!)
 done
 
