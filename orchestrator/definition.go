@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/looplab/fsm"
 )
@@ -53,6 +54,10 @@ type Machine struct {
 	rows  []Row
 	to    map[rowKey]string
 	fsms  map[string]fsm.Events // by the step a stuck saga remembers; "" for every other saga
+	// pools keep built state machines per key of fsms: looplab/fsm builds
+	// its maps of the whole table in NewFSM, which was a third of deciding
+	// one event (BenchmarkFire); a pooled one is only set to the saga's state.
+	pools map[string]*sync.Pool
 }
 
 // Compile expands the table's wildcards, checks it, and derives the rows
@@ -159,6 +164,10 @@ func (m *Machine) buildFSMs() {
 		}
 		m.fsms[at] = evs
 	}
+	m.pools = map[string]*sync.Pool{}
+	for at, evs := range m.fsms {
+		m.pools[at] = &sync.Pool{New: func() any { return fsm.NewFSM(m.def.Initial, evs, nil) }}
+	}
 }
 
 func (m *Machine) stuckSteps() []string {
@@ -251,25 +260,32 @@ func (m *Machine) Refusal(state, step, event string) string {
 // stuck) and returns the new state, or ErrOutOfOrder. A row that stays in
 // its state is a transition too, not looplab's NoTransitionError.
 func (m *Machine) next(ctx context.Context, state, step, event string) (string, error) {
-	evs, ok := m.fsms[""]
+	key := ""
 	if state == m.def.Stuck {
-		if evs, ok = m.fsms[step]; !ok {
-			evs = m.fsms[""]
+		if _, ok := m.fsms[step]; ok {
+			key = step
 		}
 	}
-	f := fsm.NewFSM(state, evs, nil)
+	pool := m.pools[key]
+	f := pool.Get().(*fsm.FSM)
+	f.SetState(state)
 	if !f.Can(event) {
+		pool.Put(f)
 		return "", fmt.Errorf("%s in %s: %w", event, state, ErrOutOfOrder)
 	}
 	err := f.Event(ctx, event)
 	var same fsm.NoTransitionError
 	if errors.As(err, &same) && same.Err == nil {
+		pool.Put(f)
 		return state, nil
 	}
 	if err != nil {
+		// Not put back: a machine that failed mid-event is not reused.
 		return "", fmt.Errorf("%s in %s: %w", event, state, err)
 	}
-	return f.Current(), nil
+	to := f.Current()
+	pool.Put(f)
+	return to, nil
 }
 
 // Mermaid draws the machine as a Mermaid state diagram (deterministic).
