@@ -16,53 +16,18 @@ import (
 	"bookshop/e2e/harness"
 )
 
-// startShop builds (unless -bin) and starts the five programs on a fresh
-// vhost with fresh databases in a temporary directory, at the programs' own
-// defaults (the durable ones) plus -env; stop shuts it all down.
+// startShop starts the shop the bench measures (harness.StartLocal), with
+// an HTTP client that keeps many connections: open loops hold many
+// requests at once.
 func startShop(ctx context.Context, cfg config, root string, log io.Writer) (*harness.Shop, func(), error) {
-	dir, err := os.MkdirTemp("", "bookshop-bench-")
+	shop, stop, err := harness.StartLocal(ctx, harness.LocalOptions{Root: root, BinDir: cfg.binDir,
+		AMQPURL: cfg.amqpURL, Env: cfg.env, Keep: cfg.keep, Name: "bench", Log: log})
 	if err != nil {
 		return nil, nil, err
 	}
-	binDir := cfg.binDir
-	if binDir == "" {
-		binDir = filepath.Join(dir, "bin")
-		start := time.Now()
-		if err := harness.BuildAll(ctx, root, binDir); err != nil {
-			os.RemoveAll(dir)
-			return nil, nil, err
-		}
-		fmt.Fprintf(log, "built the programs in %v\n", time.Since(start).Round(time.Millisecond))
-	}
-	url, removeVHost, err := harness.NewVHost(cfg.amqpURL)
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, nil, err
-	}
-	shop, err := harness.Launch(ctx, harness.Options{BinDir: binDir, AMQPURL: url, Dir: dir, Env: cfg.env})
-	if err != nil {
-		removeVHost()
-		os.RemoveAll(dir)
-		return nil, nil, err
-	}
-	// Open loops hold many requests at once: keep their connections.
 	shop.Client.HTTP = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		MaxIdleConns: 2048, MaxIdleConnsPerHost: 1024, IdleConnTimeout: 30 * time.Second,
 	}}
-	fmt.Fprintf(log, "shop running on %s, databases and logs in %s\n", url, dir)
-	stop := func() {
-		for _, err := range shop.Shutdown() {
-			fmt.Fprintln(log, "bench: shut down:", err)
-		}
-		if err := removeVHost(); err != nil {
-			fmt.Fprintln(log, "bench:", err)
-		}
-		if cfg.keep {
-			fmt.Fprintf(log, "kept databases and logs in %s\n", dir)
-		} else {
-			os.RemoveAll(dir)
-		}
-	}
 	return shop, stop, nil
 }
 

@@ -91,7 +91,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	var shop *harness.Shop
 	if cfg.start {
 		var stop func()
-		if shop, stop, err = startShop(ctx, cfg, root, stdout); err != nil {
+		if shop, stop, err = harness.StartLocal(ctx, harness.LocalOptions{Root: root, BinDir: cfg.binDir,
+			AMQPURL: cfg.amqpURL, Env: cfg.env, Keep: cfg.keep, Name: "loadgen", Log: stdout}); err != nil {
 			return err
 		}
 		defer stop()
@@ -112,51 +113,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("%d orders did not finish", res.failed)
 	}
 	return nil
-}
-
-// startShop builds (unless -bin) and starts the five programs on a fresh
-// vhost; stop shuts them down and cleans up.
-func startShop(ctx context.Context, cfg config, root string, stdout io.Writer) (*harness.Shop, func(), error) {
-	dir, err := os.MkdirTemp("", "bookshop-load-")
-	if err != nil {
-		return nil, nil, err
-	}
-	binDir := cfg.binDir
-	if binDir == "" {
-		binDir = filepath.Join(dir, "bin")
-		start := time.Now()
-		if err := harness.BuildAll(ctx, root, binDir); err != nil {
-			os.RemoveAll(dir)
-			return nil, nil, err
-		}
-		fmt.Fprintf(stdout, "built the programs in %v\n", time.Since(start).Round(time.Millisecond))
-	}
-	url, removeVHost, err := harness.NewVHost(cfg.amqpURL)
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, nil, err
-	}
-	shop, err := harness.Launch(ctx, harness.Options{BinDir: binDir, AMQPURL: url, Dir: dir, Env: cfg.env})
-	if err != nil {
-		removeVHost()
-		os.RemoveAll(dir)
-		return nil, nil, err
-	}
-	fmt.Fprintf(stdout, "shop running on %s, databases and logs in %s\n", url, dir)
-	stop := func() {
-		for _, err := range shop.Shutdown() {
-			fmt.Fprintln(os.Stderr, "loadgen: shut down:", err)
-		}
-		if err := removeVHost(); err != nil {
-			fmt.Fprintln(os.Stderr, "loadgen:", err)
-		}
-		if cfg.keep {
-			fmt.Fprintf(stdout, "kept databases and logs in %s\n", dir)
-		} else {
-			os.RemoveAll(dir)
-		}
-	}
-	return shop, stop, nil
 }
 
 // check runs the end-to-end invariants over every order placed.
