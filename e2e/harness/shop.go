@@ -50,6 +50,9 @@ var DefaultEnv = map[string]string{
 	"ORCHESTRATOR_SAGA_STEP_TIMEOUT":    "2s",
 	"ORCHESTRATOR_SAGA_BACKOFF_INITIAL": "200ms",
 	"ORCHESTRATOR_SAGA_BACKOFF_MAX":     "1s",
+	// The duplicate and late-redelivery tests find the commands the
+	// orchestrator sent in its inbox (SentMessages).
+	"ORCHESTRATOR_DATABASE_INBOX_KEEP_REPLIES": "true",
 }
 
 // Shop is a running bookshop.

@@ -59,6 +59,11 @@ type Database struct {
 	// InboxRetention is how long a processed message's inbox row (its id
 	// and stored replies) is kept to recognise a redelivery.
 	InboxRetention time.Duration `mapstructure:"inbox_retention"`
+	// InboxKeepReplies keeps a copy of the messages each processed
+	// message caused in its inbox row even where duplicates are ignored
+	// (the orchestrator, the frontend), to look at; workers always keep
+	// it, since they send it again for a duplicate.
+	InboxKeepReplies bool `mapstructure:"inbox_keep_replies"`
 }
 
 // Log is the program's log output.

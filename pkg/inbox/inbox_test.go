@@ -176,4 +176,15 @@ func TestIgnoreDuplicates(t *testing.T) {
 	if n := count(t, db, `SELECT count(*) FROM outbox`); n != 1 {
 		t.Errorf("outbox rows = %d, want 1", n)
 	}
+	if n := count(t, db, `SELECT count(*) FROM inbox WHERE replies IS NULL`); n != 1 {
+		t.Errorf("inbox rows without a copy of the replies = %d, want 1: nobody reads it", n)
+	}
+	// Told to keep them, it stores the copy.
+	p.KeepReplies = true
+	if errs := p.HandleBatch(context.Background(), [][]byte{body(t, "m2", "o2")}); errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	if n := count(t, db, `SELECT count(*) FROM inbox WHERE message_id = 'm2' AND replies LIKE '%DeliveryCancelled%'`); n != 1 {
+		t.Errorf("kept replies of m2: %d rows, want 1", n)
+	}
 }

@@ -90,7 +90,7 @@ func (s *Service) rabbitConfig(role string) rabbit.Config {
 // deliveries in one transaction, isolated from each other as iso says.
 func (s *Service) Consume(h inbox.Handler, dup inbox.Duplicates, iso inbox.Isolation) {
 	p := &inbox.Processor{DB: s.DB, Handle: h, Duplicates: dup, Isolation: iso,
-		AfterCommit: s.Relay.Notify, Log: s.Log}
+		KeepReplies: s.Config.Database.InboxKeepReplies, AfterCommit: s.Relay.Notify, Log: s.Log}
 	s.consumer = rabbit.NewConsumer(s.rabbitConfig("consumer"), s.Name, s.batchHandler(p), s.Log)
 	s.pruneInbox()
 }
