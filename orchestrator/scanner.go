@@ -16,32 +16,24 @@ import (
 // batch per transaction. Deadlines live in the saga rows, so timeouts
 // survive restarts.
 type Scanner struct {
-	O        *Orchestrator
-	DB       *sqlx.DB
-	Interval time.Duration
-	Batch    int
-	Notify   func() // wakes the outbox relay after a commit
+	O      *Orchestrator
+	DB     *sqlx.DB
+	Batch  int
+	Notify func() // wakes the outbox relay after a commit
 }
 
-// Run scans every Interval until ctx is cancelled.
-func (sc *Scanner) Run(ctx context.Context) error {
-	t := time.NewTicker(sc.Interval)
-	defer t.Stop()
+// ScanDue times out every overdue saga, a batch per transaction, until
+// fewer than a batch are left; the program calls it every
+// saga.scan_interval. A failed scan is logged and left to the next call.
+func (sc *Scanner) ScanDue(ctx context.Context) {
 	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
+		n, err := sc.ScanOnce(ctx)
+		if err != nil {
+			sc.O.Log.Warn("timeout scan failed", "err", err)
+			return
 		}
-		for {
-			n, err := sc.ScanOnce(ctx)
-			if err != nil {
-				sc.O.Log.Warn("timeout scan failed", "err", err)
-				break
-			}
-			if n < sc.Batch {
-				break
-			}
+		if n < sc.Batch {
+			return
 		}
 	}
 }

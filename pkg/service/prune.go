@@ -11,30 +11,20 @@ import (
 // rows went.
 type Pruner func(ctx context.Context, cutoff time.Time) (int64, error)
 
-// Prune adds a background loop that keeps table to retention: every
-// retention/10 (at least a second, at most ten minutes) it deletes what is
-// older. Every program prunes its inbox (database.inbox_retention); a
-// program adds its own tables.
+// Prune keeps table to retention: every retention/10 (at least a second,
+// at most ten minutes) it deletes what is older. Every program prunes its
+// inbox (database.inbox_retention); a program adds its own tables.
 func (s *Service) Prune(table string, retention time.Duration, prune Pruner) {
 	every := min(max(retention/10, time.Second), 10*time.Minute)
-	s.Go("prune "+table, func(ctx context.Context) error {
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-t.C:
-			}
-			n, err := prune(ctx, time.Now().Add(-retention))
-			switch {
-			case err != nil && ctx.Err() == nil:
-				// The next round tries again; nothing is lost by waiting.
-				s.Log.Warn("pruning failed", "table", table, "err", err)
-			case n > 0:
-				s.counters.pruned.WithLabelValues(table).Add(float64(n))
-				s.Log.Info("pruned", "table", table, "rows", n, "retention", retention)
-			}
+	s.Every("prune "+table, every, func(ctx context.Context) {
+		n, err := prune(ctx, time.Now().Add(-retention))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			// The next round tries again; nothing is lost by waiting.
+			s.Log.Warn("pruning failed", "table", table, "err", err)
+		case n > 0:
+			s.counters.pruned.WithLabelValues(table).Add(float64(n))
+			s.Log.Info("pruned", "table", table, "rows", n, "retention", retention)
 		}
 	})
 }

@@ -129,6 +129,22 @@ func (s *Service) Go(name string, run func(ctx context.Context) error) {
 	s.loops = append(s.loops, loop{name, run})
 }
 
+// Every adds a background loop that calls fn every interval until shutdown.
+func (s *Service) Every(name string, interval time.Duration, fn func(ctx context.Context)) {
+	s.Go(name, func(ctx context.Context) error {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
+			fn(ctx)
+		}
+	})
+}
+
 // Run serves until ctx is cancelled, then stops taking work, lets what it
 // holds finish, and returns within the shutdown grace period.
 func (s *Service) Run(ctx context.Context) error {

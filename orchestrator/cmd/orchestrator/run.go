@@ -113,8 +113,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	m := newMetrics(svc, reader, machine, dl)
 	o := newOrchestrator(cfg, machine, svc, m)
 	svc.Consume(o.Handle, inbox.Ignore, inbox.Optimistic) // its effects are all in the transaction
-	scanner := &orchestrator.Scanner{O: o, DB: svc.DB, Interval: cfg.Saga.ScanInterval, Batch: 100, Notify: svc.Relay.Notify}
-	svc.Go("timeout scanner", scanner.Run)
+	scanner := &orchestrator.Scanner{O: o, DB: svc.DB, Batch: 100, Notify: svc.Relay.Notify}
+	svc.Every("timeout scanner", cfg.Saga.ScanInterval, scanner.ScanDue)
 	svc.Prune("saga_history", cfg.Saga.HistoryRetention, func(ctx context.Context, cutoff time.Time) (int64, error) {
 		return sqlite.PruneHistory(ctx, svc.DB, orchestrator.Purchase.Terminal, cutoff)
 	})
