@@ -12,8 +12,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"maps"
-	"slices"
 	"time"
 
 	"bookshop/pkg/msg"
@@ -109,6 +107,10 @@ func (p *Processor) HandleBatch(ctx context.Context, bodies [][]byte) []error {
 			}
 			if done {
 				return b.write(sctx, tx)
+			}
+			// Rolled back: start over, each message in a savepoint of its own.
+			if b, err = p.seen(sctx, tx, envs, errs); err != nil {
+				return err
 			}
 		}
 		for i := range bodies {
@@ -231,11 +233,11 @@ func (b *batch) record(env msg.Envelope, enc []outbox.Encoded) {
 
 // optimistic handles the batch's messages in one savepoint and reports
 // whether all of them succeeded. If one fails, the savepoint is rolled back,
-// the batch is as it was before, and the caller handles each message in a
-// savepoint of its own instead (Optimistic). A duplicate has no work of its
-// own to undo, so its error stays where it is.
+// the duplicates' outcomes are cleared, and b is spent: the caller looks
+// the batch up again and handles each message in a savepoint of its own
+// (Optimistic). Nothing is copied up front for that rare case.
 func (b *batch) optimistic(ctx, sctx context.Context, tx *sqlx.Tx, envs []msg.Envelope, ms []msg.Message, errs []error) (bool, error) {
-	known, before := maps.Clone(b.known), slices.Clone(errs)
+	var dups []int
 	if _, err := tx.ExecContext(sctx, batchSavepoint); err != nil {
 		return false, fmt.Errorf("savepoint for a batch of %d: %w", len(envs), err)
 	}
@@ -245,7 +247,7 @@ func (b *batch) optimistic(ctx, sctx context.Context, tx *sqlx.Tx, envs []msg.En
 			continue
 		}
 		if stored, ok := b.known[env.ID]; ok {
-			errs[i] = b.duplicate(env, stored)
+			errs[i], dups = b.duplicate(env, stored), append(dups, i)
 			continue
 		}
 		enc, err := b.process(ctx, tx, env, ms[i])
@@ -264,8 +266,9 @@ func (b *batch) optimistic(ctx, sctx context.Context, tx *sqlx.Tx, envs []msg.En
 		return false, fmt.Errorf("release a batch of %d: %w", len(envs), err)
 	}
 	if failed {
-		b.known, b.inbox, b.out = known, nil, nil
-		copy(errs, before) // the duplicates are looked at again
+		for _, i := range dups {
+			errs[i] = nil // looked at again with the others
+		}
 		return false, nil
 	}
 	return true, nil
