@@ -10,9 +10,6 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// historyChunk is how many timeline rows one pruning transaction deletes.
-const historyChunk = 1000
-
 // PruneHistory deletes the timelines of sagas that ended (in one of
 // terminal) before cutoff, and returns how many rows went. The saga rows
 // stay: an old order still shows where it ended and with what data, only
@@ -25,7 +22,7 @@ func PruneHistory(ctx context.Context, db *sqlx.DB, terminal []string, cutoff ti
 	}
 	args = append(args, sqlite.Time(cutoff))
 	in := strings.TrimSuffix(strings.Repeat("?, ", len(terminal)), ", ")
-	return sqlite.DeleteInChunks(ctx, db, historyChunk, `DELETE FROM saga_history WHERE seq IN (
+	return sqlite.DeleteInChunks(ctx, db, `DELETE FROM saga_history WHERE seq IN (
 		SELECT h.seq FROM sagas s JOIN saga_history h ON h.saga_id = s.id
 		WHERE s.state IN (`+in+`) AND s.updated_at < ? LIMIT ?)`, args...)
 }

@@ -11,7 +11,7 @@ import (
 
 // PruneChunk is how many rows one pruning transaction deletes at most, so
 // that pruning never holds the one writer for long.
-const PruneChunk = 1000
+const PruneChunk = sqlite.DeleteChunk
 
 // Prune deletes the inbox rows processed before cutoff, PruneChunk rows
 // per transaction, and returns how many it deleted.
@@ -24,6 +24,6 @@ const PruneChunk = 1000
 // order and template, and the orchestrator ignores a reply its saga has
 // moved past. The retention only has to outlast the redeliveries.
 func Prune(ctx context.Context, db *sqlx.DB, cutoff time.Time) (int64, error) {
-	return sqlite.DeleteInChunks(ctx, db, PruneChunk, `DELETE FROM inbox WHERE rowid IN (
+	return sqlite.DeleteInChunks(ctx, db, `DELETE FROM inbox WHERE rowid IN (
 		SELECT rowid FROM inbox WHERE processed_at < ? LIMIT ?)`, sqlite.Time(cutoff))
 }
