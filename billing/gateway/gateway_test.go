@@ -85,6 +85,50 @@ func TestIdempotencyKey(t *testing.T) {
 	}
 }
 
+// TestAnswersAreCommitted: once a call returns, its answer is in the
+// gateway's file, for another connection (billing after a crash) to find.
+func TestAnswersAreCommitted(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "gateway.db")
+	g, err := gateway.Open(ctx, path, gateway.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	charged, err := g.Charge(ctx, chargeOf("o", "tok_visa", 100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Charge(ctx, chargeOf("o", "tok_visa", 100)); err != nil {
+		t.Fatal(err)
+	}
+	refunded, err := g.Refund(ctx, billing.RefundRequest{IdempotencyKey: billing.RefundKey("o"), OrderID: "o",
+		ChargeRef: charged.TransactionID, AmountCents: 100, Currency: "GBP"})
+	if err != nil || !refunded.Approved {
+		t.Fatalf("refund: %+v, %v", refunded, err)
+	}
+	other, err := gateway.Open(ctx, path, gateway.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	ops, err := other.Operations(ctx, "o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range ops {
+		got = append(got, fmt.Sprintf("%s %s approved=%v calls=%d", o.Key, o.TransactionID, o.Approved, o.Calls))
+	}
+	want := []string{
+		fmt.Sprintf("charge:o %s approved=true calls=2", charged.TransactionID),
+		fmt.Sprintf("refund:o %s approved=true calls=1", refunded.TransactionID),
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("record seen by another connection (-want +got):\n%s", diff)
+	}
+}
+
 func TestRefunds(t *testing.T) {
 	refund := func(order, ref string, amount int64, currency string) billing.RefundRequest {
 		return billing.RefundRequest{IdempotencyKey: billing.RefundKey(order), OrderID: order, ChargeRef: ref,

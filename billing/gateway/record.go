@@ -40,12 +40,16 @@ const opColumns = `idempotency_key, transaction_id, kind, order_id, token, charg
 // decider answers a new operation inside the gateway's transaction.
 type decider func(ctx context.Context, tx *sqlx.Tx) (approved bool, reason string, err error)
 
+// The gateway's statements run under a context that is never cancelled:
+// database/sql and go-sqlite3 watch a cancellable one on a goroutine per
+// statement, and each takes microseconds. The caller's context still bounds
+// the call's latency (call).
+
 // do answers op once per idempotency key, in the gateway's own transaction:
 // a key already recorded gets the recorded answer, whatever else op says.
+// decide may read the record (a refund looks up its charge).
 func (g *Gateway) do(ctx context.Context, op Operation, decide decider) (billing.GatewayResult, error) {
-	if err := g.call(ctx, op); err != nil {
-		return billing.GatewayResult{}, err
-	}
+	ctx = context.WithoutCancel(ctx)
 	now := pkgsqlite.Time(g.o.Now())
 	var res billing.GatewayResult
 	err := pkgsqlite.InTx(ctx, g.db, func(tx *sqlx.Tx) error {
@@ -65,15 +69,44 @@ func (g *Gateway) do(ctx context.Context, op Operation, decide decider) (billing
 		}
 		op.TransactionID, op.Calls, op.CreatedAt, op.LastCallAt = "txn_"+g.o.NewID(), 1, now, now
 		res = op.result()
-		_, err = tx.NamedExecContext(ctx, `INSERT INTO gateway_operations (`+opColumns+`) VALUES (
-			:idempotency_key, :transaction_id, :kind, :order_id, :token, :charge_ref, :amount_cents,
-			:currency, :approved, :decline_reason, :calls, :created_at, :last_call_at)`, op)
+		_, err = tx.ExecContext(ctx, `INSERT INTO gateway_operations (`+opColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, op.args()...)
 		return err
 	})
 	if err != nil {
 		return billing.GatewayResult{}, fmt.Errorf("card gateway %s %s of order %s: %w", op.Kind, op.Key, op.OrderID, err)
 	}
 	return res, nil
+}
+
+// record answers op once per idempotency key in one statement, committed
+// by itself: for operations whose answer needs nothing from the record
+// (decide gets no transaction). A key already recorded gets the recorded
+// answer and its call is counted, whatever else op says.
+func (g *Gateway) record(ctx context.Context, op Operation, decide decider) (billing.GatewayResult, error) {
+	ctx = context.WithoutCancel(ctx)
+	var err error
+	if op.Approved, op.DeclineReason, err = decide(ctx, nil); err != nil {
+		return billing.GatewayResult{}, fmt.Errorf("card gateway %s %s of order %s: %w", op.Kind, op.Key, op.OrderID, err)
+	}
+	now := pkgsqlite.Time(g.o.Now())
+	op.TransactionID, op.Calls, op.CreatedAt, op.LastCallAt = "txn_"+g.o.NewID(), 1, now, now
+	var res billing.GatewayResult
+	err = g.db.QueryRowContext(ctx, `INSERT INTO gateway_operations (`+opColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (idempotency_key) DO UPDATE SET calls = calls + 1, last_call_at = excluded.last_call_at
+		RETURNING transaction_id, approved, decline_reason, amount_cents, currency`, op.args()...).
+		Scan(&res.TransactionID, &res.Approved, &res.DeclineReason, &res.AmountCents, &res.Currency)
+	if err != nil {
+		return billing.GatewayResult{}, fmt.Errorf("card gateway %s %s of order %s: %w", op.Kind, op.Key, op.OrderID, err)
+	}
+	return res, nil
+}
+
+// args are op's columns in the order of opColumns.
+func (o Operation) args() []any {
+	return []any{o.Key, o.TransactionID, string(o.Kind), o.OrderID, o.Token, o.ChargeRef, o.AmountCents,
+		o.Currency, o.Approved, o.DeclineReason, o.Calls, o.CreatedAt, o.LastCallAt}
 }
 
 // decideRefund approves a refund of an approved charge of the same order
