@@ -30,7 +30,10 @@ var _ frontend.Orders = Orders{}
 // applySQL inserts the order, or replaces the stored one only if the new
 // version is higher. The event is a snapshot of the saga, but a fact it
 // leaves empty (delivery date, tracking id, total, currency) keeps its stored
-// value: an event that does not mention the delivery has not undone it.
+// value: an event that does not mention the delivery has not undone it. It
+// also does what fillSQL would do after it, so that an event that applies
+// (most do: they arrive in order) costs one statement: created_at keeps the
+// earliest time seen, and a total still 0 takes the event's whatever it is.
 const applySQL = `
 INSERT INTO order_view (order_id, state, status, version, event, failure_reason,
     expected_date, tracking_id, total_cents, currency, created_at, updated_at)
@@ -43,15 +46,18 @@ ON CONFLICT (order_id) DO UPDATE SET
     failure_reason = excluded.failure_reason,
     expected_date  = coalesce(nullif(excluded.expected_date, ''), order_view.expected_date),
     tracking_id    = coalesce(nullif(excluded.tracking_id, ''), order_view.tracking_id),
-    total_cents    = CASE WHEN excluded.total_cents > 0 THEN excluded.total_cents ELSE order_view.total_cents END,
+    total_cents    = CASE WHEN excluded.total_cents > 0 OR order_view.total_cents = 0
+                          THEN excluded.total_cents ELSE order_view.total_cents END,
     currency       = coalesce(nullif(excluded.currency, ''), order_view.currency),
+    created_at     = min(order_view.created_at, excluded.created_at),
     updated_at     = excluded.updated_at
 WHERE excluded.version > order_view.version`
 
-// fillSQL runs for every event, stale or not: it fills facts the view does
-// not know yet and never overwrites one, and keeps the earliest time seen as
-// created_at. So a late v3 still brings the tracking id that a v4 without
-// it lacked, whatever order the two arrived in.
+// fillSQL runs for an event that applySQL did not store (stale or a
+// duplicate): it fills facts the view does not know yet and never
+// overwrites one, and keeps the earliest time seen as created_at. So a late
+// v3 still brings the tracking id that a v4 without it lacked, whatever
+// order the two arrived in.
 const fillSQL = `
 UPDATE order_view SET
     expected_date = CASE WHEN expected_date = '' THEN ? ELSE expected_date END,
@@ -61,13 +67,17 @@ UPDATE order_view SET
     created_at    = min(created_at, ?)
 WHERE order_id = ?`
 
-// Apply stores o unless an equal or later version is there (applySQL), then
-// fills in what the view still lacks (fillSQL). An order placed here starts
-// at version 0, so its first event always applies.
+// Apply stores o unless an equal or later version is there (applySQL, which
+// also fills), else fills in what the view still lacks (fillSQL). An order
+// placed here starts at version 0, so its first event always applies.
 func (Orders) Apply(ctx context.Context, tx sqlx.ExtContext, o frontend.Order) (bool, error) {
+	created := bsqlite.Time(o.CreatedAt)
+	updated := created
+	if !o.UpdatedAt.Equal(o.CreatedAt) {
+		updated = bsqlite.Time(o.UpdatedAt)
+	}
 	res, err := tx.ExecContext(ctx, applySQL, o.ID, o.State, o.Status, o.Version, o.Event,
-		o.FailureReason, o.ExpectedDate, o.TrackingID, o.TotalCents, o.Currency,
-		bsqlite.Time(o.CreatedAt), bsqlite.Time(o.UpdatedAt))
+		o.FailureReason, o.ExpectedDate, o.TrackingID, o.TotalCents, o.Currency, created, updated)
 	if err != nil {
 		return false, fmt.Errorf("store order view %s version %d: %w", o.ID, o.Version, err)
 	}
@@ -75,12 +85,14 @@ func (Orders) Apply(ctx context.Context, tx sqlx.ExtContext, o frontend.Order) (
 	if err != nil {
 		return false, fmt.Errorf("store order view %s version %d: %w", o.ID, o.Version, err)
 	}
-	_, err = tx.ExecContext(ctx, fillSQL, o.ExpectedDate, o.TrackingID, o.TotalCents, o.Currency,
-		bsqlite.Time(o.CreatedAt), o.ID)
+	if n > 0 {
+		return true, nil
+	}
+	_, err = tx.ExecContext(ctx, fillSQL, o.ExpectedDate, o.TrackingID, o.TotalCents, o.Currency, created, o.ID)
 	if err != nil {
 		return false, fmt.Errorf("fill order view %s from version %d: %w", o.ID, o.Version, err)
 	}
-	return n > 0, nil
+	return false, nil
 }
 
 // RequestCancel records the customer's cancel request on a placed order.
