@@ -41,8 +41,12 @@ func (a *api) checkout(w http.ResponseWriter, r *http.Request) {
 		writeInvalid(w, merge(typeErrs, errs))
 		return
 	}
-	o, replayed, err := a.shop.Checkout(r.Context(), frontend.Checkout{
-		Request: req, IdempotencyKey: key, RequestHash: requestHash(body)})
+	c := frontend.Checkout{Request: req, IdempotencyKey: key}
+	if key != "" {
+		// Only a key's later requests are compared with this one.
+		c.RequestHash = requestHash(body)
+	}
+	o, replayed, err := a.shop.Checkout(r.Context(), c)
 	var invalid *frontend.ValidationError
 	switch {
 	case errors.As(err, &invalid):

@@ -21,23 +21,27 @@ func (Orders) Place(ctx context.Context, tx sqlx.ExtContext, o frontend.Order, k
 		return fmt.Errorf("encode items of order %s: %w", o.ID, err)
 	}
 	a := o.ShippingAddress
+	created := bsqlite.Time(o.CreatedAt)
 	_, err = tx.ExecContext(ctx, `INSERT INTO orders (order_id, idempotency_key, request_hash,
 		customer_name, customer_email, items, ship_line1, ship_line2, ship_city, ship_postal_code,
 		ship_country, payment_token, total_cents, currency, placed_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.ID, sql.NullString{String: key, Valid: key != ""}, requestHash, o.Customer.Name, o.Customer.Email,
 		items, a.Line1, a.Line2, a.City, a.PostalCode, a.Country, o.PaymentToken, o.TotalCents, o.Currency,
-		bsqlite.Time(o.CreatedAt))
+		created)
 	if bsqlite.IsUniqueViolation(err) && key != "" {
 		return fmt.Errorf("place order %s with key %q: %w", o.ID, key, frontend.ErrKeyTaken)
 	}
 	if err != nil {
 		return fmt.Errorf("place order %s: %w", o.ID, err)
 	}
+	updated := created
+	if !o.UpdatedAt.Equal(o.CreatedAt) {
+		updated = bsqlite.Time(o.UpdatedAt)
+	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO order_view (order_id, state, status, version,
 		total_cents, currency, created_at, updated_at) VALUES (?, '', ?, 0, ?, ?, ?, ?)`,
-		o.ID, frontend.CustomerStatus("", ""), o.TotalCents, o.Currency,
-		bsqlite.Time(o.CreatedAt), bsqlite.Time(o.UpdatedAt))
+		o.ID, frontend.CustomerStatus("", ""), o.TotalCents, o.Currency, created, updated)
 	if err != nil {
 		return fmt.Errorf("place order %s in the order view: %w", o.ID, err)
 	}

@@ -107,18 +107,16 @@ func (Orders) RequestCancel(ctx context.Context, tx sqlx.ExtContext, id, reason 
 
 // ByKey finds the order an Idempotency-Key placed.
 func (Orders) ByKey(ctx context.Context, q sqlx.QueryerContext, key string) (string, string, error) {
-	var r struct {
-		ID   string `db:"order_id"`
-		Hash string `db:"request_hash"`
-	}
-	err := sqlx.GetContext(ctx, q, &r, `SELECT order_id, request_hash FROM orders WHERE idempotency_key = ?`, key)
+	var id, hash string
+	err := q.QueryRowxContext(ctx, `SELECT order_id, request_hash FROM orders WHERE idempotency_key = ?`, key).
+		Scan(&id, &hash)
 	if errors.Is(err, bsqlite.ErrNoRows) {
 		return "", "", fmt.Errorf("idempotency key %q: %w", key, frontend.ErrOrderNotFound)
 	}
 	if err != nil {
 		return "", "", fmt.Errorf("look up idempotency key %q: %w", key, err)
 	}
-	return r.ID, r.Hash, nil
+	return id, hash, nil
 }
 
 // Get returns the view of order id with its checkout facts, if any.
