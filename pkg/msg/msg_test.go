@@ -143,3 +143,36 @@ func TestNewIDIsUniqueAndOrdered(t *testing.T) {
 		prev = id
 	}
 }
+
+// Marshal is written by hand; it must give exactly json.Marshal's bytes.
+func TestMarshalIsJSONMarshal(t *testing.T) {
+	envs := []msg.Envelope{
+		{}, // zero: null payload, zero time
+		{ID: "a<b>&\"c\\", Type: "T\u00e9\n", Version: 7, CorrelationID: "ord-\u2028", CausationID: "",
+			SentAt: time.Date(2026, 1, 2, 3, 4, 5, 600, time.FixedZone("x", 3600)), Payload: json.RawMessage(`{"a": [1, 2]}`)},
+	}
+	for _, m := range examples {
+		env, err := msg.New(m, "ord-1", "cause-1", at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		envs = append(envs, env)
+	}
+	for _, env := range envs {
+		got, err := env.Marshal()
+		if err != nil {
+			t.Fatalf("%s: %v", env.Type, err)
+		}
+		want, err := json.Marshal(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s:\n got %s\nwant %s", env.Type, got, want)
+		}
+	}
+	bad := msg.Envelope{ID: "x", Payload: json.RawMessage(`{"a":`)}
+	if _, err := bad.Marshal(); err == nil {
+		t.Error("an envelope with an invalid payload encoded without an error")
+	}
+}
