@@ -199,10 +199,22 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 
 // read returns the oldest batch of rows after seq.
 func (r *Relay) read(ctx context.Context, after int64) ([]row, error) {
-	var rows []row
-	err := r.db.SelectContext(ctx, &rows, `SELECT seq, message_id, destination, type, correlation_id, body
+	// Scanned by hand: sqlx's reflection was a third of the read's cost.
+	q, err := r.db.QueryContext(ctx, `SELECT seq, message_id, destination, type, correlation_id, body
 		FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?`, after, r.batch)
 	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	defer q.Close()
+	var rows []row
+	for q.Next() {
+		var rw row
+		if err := q.Scan(&rw.Seq, &rw.MessageID, &rw.Destination, &rw.Type, &rw.CorrelationID, &rw.Body); err != nil {
+			return nil, fmt.Errorf("read outbox: %w", err)
+		}
+		rows = append(rows, rw)
+	}
+	if err := q.Err(); err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}
 	return rows, nil
