@@ -34,10 +34,11 @@ func (r shipmentRow) shipment() (fulfillment.Shipment, error) {
 }
 
 // ShipmentByOrder returns the order's shipment with its lines, or
-// fulfillment.ErrNotFound.
+// fulfillment.ErrNotFound. Scanned by hand: it runs once per command.
 func (s *Store) ShipmentByOrder(ctx context.Context, orderID string) (fulfillment.Shipment, error) {
 	var row shipmentRow
-	err := sqlx.GetContext(ctx, s.q, &row, `SELECT `+shipmentColumns+` FROM shipments WHERE order_id = ?`, orderID)
+	err := s.q.QueryRowxContext(ctx, `SELECT `+shipmentColumns+` FROM shipments WHERE order_id = ?`, orderID).
+		Scan(&row.ID, &row.OrderID, &row.Status, &row.ExpectedDate, &row.TrackingID, &row.Address, &row.CreatedAt)
 	if errors.Is(err, db.ErrNoRows) {
 		return fulfillment.Shipment{}, fmt.Errorf("shipment of order %s: %w", orderID, fulfillment.ErrNotFound)
 	}
@@ -119,22 +120,27 @@ func (s *Store) CancelShipment(ctx context.Context, id string, at time.Time) err
 
 // TrackingIDTaken reports whether a shipment already has that tracking id.
 func (s *Store) TrackingIDTaken(ctx context.Context, trackingID string) (bool, error) {
-	var n int
-	err := sqlx.GetContext(ctx, s.q, &n, `SELECT count(*) FROM shipments WHERE tracking_id = ?`, trackingID)
+	taken, err := s.exists(ctx, `SELECT EXISTS (SELECT 1 FROM shipments WHERE tracking_id = ?)`, trackingID)
 	if err != nil {
 		return false, fmt.Errorf("look up tracking id %s: %w", trackingID, err)
 	}
-	return n > 0, nil
+	return taken, nil
 }
 
 // Cancelled reports whether a cancellation was recorded for the order.
 func (s *Store) Cancelled(ctx context.Context, orderID string) (bool, error) {
-	var n int
-	err := sqlx.GetContext(ctx, s.q, &n, `SELECT count(*) FROM cancellations WHERE order_id = ?`, orderID)
+	cancelled, err := s.exists(ctx, `SELECT EXISTS (SELECT 1 FROM cancellations WHERE order_id = ?)`, orderID)
 	if err != nil {
 		return false, fmt.Errorf("look up cancellation of order %s: %w", orderID, err)
 	}
-	return n > 0, nil
+	return cancelled, nil
+}
+
+// exists runs a SELECT EXISTS query, without sqlx's reflection.
+func (s *Store) exists(ctx context.Context, query string, arg any) (bool, error) {
+	var yes bool
+	err := s.q.QueryRowxContext(ctx, query, arg).Scan(&yes)
+	return yes, err
 }
 
 // RecordCancellation remembers that the order was cancelled; the first time counts.

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"bookshop/fulfillment"
@@ -32,22 +33,33 @@ func (s *Store) Stock(ctx context.Context) ([]fulfillment.StockLevel, error) {
 	return out, nil
 }
 
-// StockOf returns the stock of each known ISBN among isbns.
+// StockOf returns the stock of each known ISBN among isbns. One statement
+// text for any number of ISBNs (they go as one JSON array), so it stays
+// prepared, and rows are scanned by hand: it runs once per ScheduleDelivery.
 func (s *Store) StockOf(ctx context.Context, isbns []string) (map[string]fulfillment.StockLevel, error) {
 	out := make(map[string]fulfillment.StockLevel, len(isbns))
 	if len(isbns) == 0 {
 		return out, nil
 	}
-	query, args, err := sqlx.In(`SELECT isbn, available, reserved FROM stock WHERE isbn IN (?)`, isbns)
+	list, err := json.Marshal(isbns)
 	if err != nil {
 		return nil, fmt.Errorf("read stock of %v: %w", isbns, err)
 	}
-	var rows []stockRow
-	if err := sqlx.SelectContext(ctx, s.q, &rows, s.q.Rebind(query), args...); err != nil {
+	rows, err := s.q.QueryContext(ctx, `SELECT isbn, available, reserved FROM stock
+		WHERE isbn IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
 		return nil, fmt.Errorf("read stock of %v: %w", isbns, err)
 	}
-	for _, r := range rows {
-		out[r.ISBN] = r.level()
+	defer rows.Close()
+	for rows.Next() {
+		var l fulfillment.StockLevel
+		if err := rows.Scan(&l.ISBN, &l.Available, &l.Reserved); err != nil {
+			return nil, fmt.Errorf("read stock of %v: %w", isbns, err)
+		}
+		out[l.ISBN] = l
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read stock of %v: %w", isbns, err)
 	}
 	return out, nil
 }
