@@ -63,7 +63,7 @@ func (a *api) checkout(w http.ResponseWriter, r *http.Request) {
 		if replayed {
 			w.Header().Set("Idempotent-Replayed", "true")
 		}
-		writeJSON(w, http.StatusAccepted, newOrderJSON(o))
+		writeOrder(w, http.StatusAccepted, newOrderJSON(o))
 	}
 }
 
