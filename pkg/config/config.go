@@ -43,6 +43,7 @@ type AMQP struct {
 	URL          string        `mapstructure:"url"`
 	Prefetch     int           `mapstructure:"prefetch"`
 	BatchSize    int           `mapstructure:"batch_size"`
+	BatchWait    time.Duration `mapstructure:"batch_wait"`
 	RequeueDelay time.Duration `mapstructure:"requeue_delay"`
 }
 
@@ -92,6 +93,8 @@ func (c Common) Validate() error {
 		return KeyError("amqp.prefetch", "must be between 1 and 65535")
 	case c.AMQP.BatchSize < 1 || c.AMQP.BatchSize > c.AMQP.Prefetch:
 		return KeyError("amqp.batch_size", "must be between 1 and amqp.prefetch")
+	case c.AMQP.BatchWait < 0 || c.AMQP.BatchWait > time.Second:
+		return KeyError("amqp.batch_wait", "must be between 0 and 1s")
 	case c.AMQP.RequeueDelay < 0:
 		return KeyError("amqp.requeue_delay", "must not be negative")
 	case c.HTTP.ShutdownGrace <= 0:

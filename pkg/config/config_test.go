@@ -98,6 +98,8 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"log.level", func(c *config.Common) { c.Log.Level = "loud" }},
 		{"log.format", func(c *config.Common) { c.Log.Format = "xml" }},
 		{"amqp.batch_size", func(c *config.Common) { c.AMQP.BatchSize = 1000 }},
+		{"amqp.batch_wait", func(c *config.Common) { c.AMQP.BatchWait = -time.Millisecond }},
+		{"amqp.batch_wait", func(c *config.Common) { c.AMQP.BatchWait = time.Minute }},
 	}
 	for _, tt := range tests {
 		c := config.Defaults("billing", "127.0.0.1:8082")

@@ -227,6 +227,7 @@ func (c *Consumer) next(ctx context.Context, s *consumerSession) ([]Delivery, er
 		return nil, nil // select picks at random when both were ready
 	}
 	batch := []Delivery{newDelivery(c.queue, s.gen, s.ch, &first)}
+	var linger <-chan time.Time // nil until the batch has taken what arrived
 	for len(batch) < c.cfg.BatchSize {
 		select {
 		case d, ok := <-s.deliveries:
@@ -234,8 +235,27 @@ func (c *Consumer) next(ctx context.Context, s *consumerSession) ([]Delivery, er
 				return batch, nil // the closed channel is seen on the next call
 			}
 			batch = append(batch, newDelivery(c.queue, s.gen, s.ch, &d))
+			continue
 		default:
+		}
+		if c.cfg.BatchWait <= 0 {
 			return batch, nil
+		}
+		if linger == nil {
+			t := time.NewTimer(c.cfg.BatchWait)
+			defer t.Stop()
+			linger = t.C
+		}
+		select {
+		case d, ok := <-s.deliveries:
+			if !ok {
+				return batch, nil
+			}
+			batch = append(batch, newDelivery(c.queue, s.gen, s.ch, &d))
+		case <-linger:
+			return batch, nil
+		case <-ctx.Done():
+			return batch, nil // handled: these deliveries are already taken
 		}
 	}
 	return batch, nil

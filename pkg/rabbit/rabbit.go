@@ -46,12 +46,15 @@ var ErrClosed = errors.New("rabbit: publisher closed")
 // Config is what a Consumer or Publisher needs to reach the broker. The zero
 // value of every field but URL has a usable default.
 type Config struct {
-	URL            string        // amqp://guest:guest@127.0.0.1:5672/vhost
-	ConnectionName string        // client-provided name, shown by rabbitmqctl list_connections
-	Prefetch       int           // basic.qos per consumer; default 64
-	BatchSize      int           // most deliveries handed to the handler at once; default 1
-	DeliveryLimit  int           // x-delivery-limit of every quorum queue; default 20; never change it on a live broker (406)
-	RequeueDelay   time.Duration // wait before nack-requeue after a transient handler error; default 1s
+	URL            string // amqp://guest:guest@127.0.0.1:5672/vhost
+	ConnectionName string // client-provided name, shown by rabbitmqctl list_connections
+	Prefetch       int    // basic.qos per consumer; default 64
+	BatchSize      int    // most deliveries handed to the handler at once; default 1
+	// BatchWait is how long a batch that is not yet full waits for more
+	// deliveries after its first one; default 0: take what has arrived.
+	BatchWait     time.Duration
+	DeliveryLimit int           // x-delivery-limit of every quorum queue; default 20; never change it on a live broker (406)
+	RequeueDelay  time.Duration // wait before nack-requeue after a transient handler error; default 1s
 
 	// Backoff between connection attempts, with jitter; defaults 100ms and 5s.
 	ReconnectInitial, ReconnectMax time.Duration

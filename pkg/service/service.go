@@ -82,6 +82,7 @@ func (s *Service) rabbitConfig(role string) rabbit.Config {
 		ConnectionName: s.Name + "-" + role,
 		Prefetch:       s.Config.AMQP.Prefetch,
 		BatchSize:      s.Config.AMQP.BatchSize,
+		BatchWait:      s.Config.AMQP.BatchWait,
 		RequeueDelay:   s.Config.AMQP.RequeueDelay,
 	}
 }
