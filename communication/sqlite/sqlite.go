@@ -57,11 +57,19 @@ func (r row) email() (communication.Email, error) {
 		Subject: r.Subject, SentAt: at, Text: r.Text, HTML: r.HTML, CommandID: r.CommandID, Sender: r.Sender}, nil
 }
 
-// EmailFor returns the order's email of a template, or communication.ErrNotFound.
+// The handler's statements run under a context that is never cancelled:
+// they take microseconds, an interrupted write would roll back the whole
+// batch, and database/sql and go-sqlite3 watch a cancellable context on a
+// goroutine of their own per statement. (The sender keeps the handler's.)
+
+// EmailFor returns the order's email of a template, or
+// communication.ErrNotFound. It runs once per command: scanned by hand.
 func (s *Emails) EmailFor(ctx context.Context, tx *sqlx.Tx, orderID, template string) (communication.Email, error) {
 	var r row
-	err := tx.GetContext(ctx, &r, `SELECT `+allColumns+` FROM emails WHERE order_id = ? AND template = ?`,
-		orderID, template)
+	err := tx.QueryRowContext(context.WithoutCancel(ctx), `SELECT `+allColumns+` FROM emails
+		WHERE order_id = ? AND template = ?`, orderID, template).
+		Scan(&r.ID, &r.OrderID, &r.Template, &r.Recipient, &r.Subject, &r.Sender, &r.CommandID, &r.SentAt,
+			&r.Text, &r.HTML)
 	if errors.Is(err, sqlite.ErrNoRows) {
 		return communication.Email{}, communication.ErrNotFound
 	}
@@ -74,7 +82,7 @@ func (s *Emails) EmailFor(ctx context.Context, tx *sqlx.Tx, orderID, template st
 // AddEmail stores e, or returns communication.ErrDuplicate when its order
 // already has an email of its template.
 func (s *Emails) AddEmail(ctx context.Context, tx *sqlx.Tx, e communication.Email) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO emails
+	_, err := tx.ExecContext(context.WithoutCancel(ctx), `INSERT INTO emails
 		(id, order_id, template, recipient, subject, body_text, body_html, sender, command_id, sent_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.OrderID, e.Template, e.To, e.Subject, e.Text, e.HTML, e.Sender, e.CommandID, sqlite.Time(e.SentAt))
