@@ -113,3 +113,24 @@ func TestEnvFlag(t *testing.T) {
 		}
 	}
 }
+
+// The load commands' tap skips bodies MayBeTerminal rejects: it must never
+// reject a terminal event.
+func TestMayBeTerminal(t *testing.T) {
+	states := append([]string{"charging_payment", "scheduling_delivery", "sending_confirmation",
+		"sending_decline_notice", "cancelling_delivery", "refunding_payment", "sending_cancellation", "stuck"}, Terminal...)
+	for _, state := range states {
+		env, err := msg.New(&msg.OrderStatusChanged{OrderID: "ord-1", State: state, PreviousState: "charging_payment",
+			Event: "x", Version: 2, Currency: "EUR", OccurredAt: time.Now()}, "ord-1", "cause-1", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := env.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := MayBeTerminal(body), IsTerminal(state); got != want {
+			t.Errorf("MayBeTerminal(event to %s) = %v, want %v", state, got, want)
+		}
+	}
+}

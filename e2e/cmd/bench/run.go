@@ -161,7 +161,7 @@ func newBench(ctx context.Context, cfg config, shop *harness.Shop, cat *catalog.
 	}
 	// A private queue bound to the frontend's routing key gets a copy of
 	// every OrderStatusChanged, taking nothing from the frontend.
-	tap, err := harness.NewTap(ctx, shop.AMQPURL, msg.Frontend)
+	tap, err := harness.NewTapOf(ctx, shop.AMQPURL, msg.Frontend, harness.MayBeTerminal)
 	if err != nil {
 		return nil, err
 	}

@@ -81,7 +81,7 @@ func load(ctx context.Context, cfg config, client *harness.Client, amqpURL strin
 		return result{}, err
 	}
 	if cfg.watch == "events" {
-		tap, err := harness.NewTap(ctx, amqpURL, msg.Frontend)
+		tap, err := harness.NewTapOf(ctx, amqpURL, msg.Frontend, harness.MayBeTerminal)
 		if err != nil {
 			return result{}, err
 		}
