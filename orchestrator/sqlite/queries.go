@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"bookshop/orchestrator"
-	"bookshop/pkg/sqlite"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -42,7 +41,7 @@ func (r Reader) History(ctx context.Context, id string) ([]orchestrator.HistoryE
 	}
 	out := make([]orchestrator.HistoryEntry, len(rows))
 	for i, h := range rows {
-		at, err := sqlite.ParseTime(h.At)
+		at, err := parseTime(h.At)
 		if err != nil {
 			return nil, fmt.Errorf("history of saga %s: %w", id, err)
 		}
@@ -89,7 +88,7 @@ func (r Reader) List(ctx context.Context, f Filter) ([]*orchestrator.Saga, strin
 	}
 	out := make([]*orchestrator.Saga, 0, len(rows))
 	for _, rw := range rows {
-		s, err := rw.saga()
+		s, err := rw.saga(nil)
 		if err != nil {
 			return nil, "", err
 		}
@@ -109,10 +108,10 @@ func (f Filter) where() ([]string, []any, error) {
 	}
 	if f.Stuck {
 		where = append(where, "(state = ? OR (deadline IS NOT NULL AND deadline <= ?))")
-		args = append(args, orchestrator.Stuck, sqlite.Time(f.Now))
+		args = append(args, orchestrator.Stuck, formatTime(f.Now))
 	}
 	if !f.CreatedBefore.IsZero() {
-		where, args = append(where, "created_at < ?"), append(args, sqlite.Time(f.CreatedBefore))
+		where, args = append(where, "created_at < ?"), append(args, formatTime(f.CreatedBefore))
 	}
 	if f.After != "" {
 		created, id, err := decodeCursor(f.After)
@@ -159,7 +158,7 @@ func (r Reader) Stuck(ctx context.Context, now time.Time) (StuckStats, error) {
 		coalesce(sum(state != ?), 0) AS overdue,
 		min(CASE WHEN state = ? THEN stuck_since ELSE deadline END) AS oldest
 		FROM sagas WHERE state = ? OR (deadline IS NOT NULL AND deadline <= ?)`,
-		orchestrator.Stuck, orchestrator.Stuck, orchestrator.Stuck, sqlite.Time(now))
+		orchestrator.Stuck, orchestrator.Stuck, orchestrator.Stuck, formatTime(now))
 	if err != nil {
 		return StuckStats{}, fmt.Errorf("count stuck sagas: %w", err)
 	}

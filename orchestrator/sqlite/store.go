@@ -14,7 +14,6 @@ import (
 
 	"bookshop/orchestrator"
 	"bookshop/pkg/outbox"
-	"bookshop/pkg/sqlite"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -56,16 +55,17 @@ func get(ctx context.Context, q sqlx.QueryerContext, id string) (*orchestrator.S
 	// Scanned by hand, not by sqlx's reflection: this runs for every
 	// message the orchestrator handles.
 	var r row
+	var data []byte // not a string: the decoder wants bytes, and this saves a copy
 	err := q.QueryRowxContext(ctx, `SELECT `+columns+` FROM sagas WHERE id = ?`, id).Scan(&r.ID,
 		&r.DefinitionVersion, &r.State, &r.Step, &r.Attempts, &r.CommandID, &r.Deadline, &r.StuckSince,
-		&r.LastError, &r.Version, &r.Data, &r.CreatedAt, &r.UpdatedAt)
+		&r.LastError, &r.Version, &data, &r.CreatedAt, &r.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("order %s: %w", id, orchestrator.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load saga %s: %w", id, err)
 	}
-	return r.saga()
+	return r.saga(data)
 }
 
 // Create inserts a new saga with its first timeline entries.
@@ -118,7 +118,7 @@ func addHistory(ctx context.Context, tx *sqlx.Tx, id string, h []orchestrator.Hi
 		}
 		args := make([]any, 0, 9*n)
 		for _, e := range h[:n] {
-			args = append(args, id, sqlite.Time(e.At), e.Event, e.From, e.To, e.MessageID, e.Detail, e.By, e.Reason)
+			args = append(args, id, formatTime(e.At), e.Event, e.From, e.To, e.MessageID, e.Detail, e.By, e.Reason)
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO saga_history (saga_id, at, event, from_state, to_state,
 			message_id, detail, actor, reason) VALUES `+outbox.Values(9, n), args...)
@@ -155,7 +155,7 @@ func (Store) Overdue(ctx context.Context, tx *sqlx.Tx, now time.Time, limit int)
 	// Only sagas of the table this orchestrator runs: another version's are
 	// left to the orchestrator that knows it (orchestrator.ErrUnknownDefinition).
 	err := tx.SelectContext(ctx, &ids, `SELECT id FROM sagas WHERE deadline IS NOT NULL AND deadline <= ?
-		AND definition_version = ? ORDER BY deadline LIMIT ?`, sqlite.Time(now), orchestrator.DefinitionVersion, limit)
+		AND definition_version = ? ORDER BY deadline LIMIT ?`, formatTime(now), orchestrator.DefinitionVersion, limit)
 	if err != nil {
 		return nil, fmt.Errorf("find overdue sagas: %w", err)
 	}
@@ -171,14 +171,18 @@ func toRow(s *orchestrator.Saga) (row, error) {
 		ID: s.ID, DefinitionVersion: s.DefinitionVersion, State: s.State, Step: s.Step,
 		Attempts: s.Attempts, CommandID: s.CommandID, Deadline: nullTime(s.Deadline),
 		StuckSince: nullTime(s.StuckSince), LastError: s.LastError, Version: s.Version,
-		Data: string(data), CreatedAt: sqlite.Time(s.CreatedAt), UpdatedAt: sqlite.Time(s.UpdatedAt),
+		Data: string(data), CreatedAt: formatTime(s.CreatedAt), UpdatedAt: formatTime(s.UpdatedAt),
 	}, nil
 }
 
-func (r row) saga() (*orchestrator.Saga, error) {
+// saga converts the row; data, if not nil, is r.Data as bytes.
+func (r row) saga(data []byte) (*orchestrator.Saga, error) {
 	s := &orchestrator.Saga{ID: r.ID, DefinitionVersion: r.DefinitionVersion, State: r.State, Step: r.Step,
 		Attempts: r.Attempts, CommandID: r.CommandID, LastError: r.LastError, Version: r.Version}
-	if err := json.Unmarshal([]byte(r.Data), &s.Data); err != nil {
+	if data == nil {
+		data = []byte(r.Data)
+	}
+	if err := decodeData(data, &s.Data); err != nil {
 		return nil, fmt.Errorf("decode data of saga %s: %w", r.ID, err)
 	}
 	var err error
@@ -188,10 +192,10 @@ func (r row) saga() (*orchestrator.Saga, error) {
 	if s.StuckSince, err = parseNull(r.StuckSince); err != nil {
 		return nil, err
 	}
-	if s.CreatedAt, err = sqlite.ParseTime(r.CreatedAt); err != nil {
+	if s.CreatedAt, err = parseTime(r.CreatedAt); err != nil {
 		return nil, err
 	}
-	s.UpdatedAt, err = sqlite.ParseTime(r.UpdatedAt)
+	s.UpdatedAt, err = parseTime(r.UpdatedAt)
 	return s, err
 }
 
@@ -199,13 +203,13 @@ func nullTime(t *time.Time) sql.NullString {
 	if t == nil {
 		return sql.NullString{}
 	}
-	return sql.NullString{String: sqlite.Time(*t), Valid: true}
+	return sql.NullString{String: formatTime(*t), Valid: true}
 }
 
 func parseNull(s sql.NullString) (*time.Time, error) {
 	if !s.Valid {
 		return nil, nil
 	}
-	t, err := sqlite.ParseTime(s.String)
+	t, err := parseTime(s.String)
 	return &t, err
 }
