@@ -2,10 +2,8 @@ package sqlite
 
 import (
 	"encoding/json"
-	"time"
 
 	"bookshop/orchestrator"
-	"bookshop/pkg/sqlite"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	jsonv1 "github.com/go-json-experiment/json/v1"
@@ -31,75 +29,3 @@ func decodeData(raw []byte, d *orchestrator.Data) error {
 // dataOptions match keys as encoding/json does: exactly if one does, else
 // by strings.EqualFold.
 var dataOptions = jsonv2.JoinOptions(jsonv2.MatchCaseInsensitiveNames(true), jsonv1.MatchCaseSensitiveDelimiter(true))
-
-// formatTime is sqlite.Time without time.Format's general layout
-// interpreter: it writes the same "2006-01-02T15:04:05.000000000Z".
-func formatTime(t time.Time) string {
-	t = t.UTC()
-	year, month, day := t.Date()
-	if year < 0 || year > 9999 {
-		return sqlite.Time(t)
-	}
-	hour, minute, sec := t.Clock()
-	var b [len(sqlite.TimeFormat)]byte
-	digits(b[0:4], year)
-	b[4] = '-'
-	digits(b[5:7], int(month))
-	b[7] = '-'
-	digits(b[8:10], day)
-	b[10] = 'T'
-	digits(b[11:13], hour)
-	b[13] = ':'
-	digits(b[14:16], minute)
-	b[16] = ':'
-	digits(b[17:19], sec)
-	b[19] = '.'
-	digits(b[20:29], t.Nanosecond())
-	b[29] = 'Z'
-	return string(b[:])
-}
-
-// digits writes n in decimal into b, zero-padded to len(b).
-func digits(b []byte, n int) {
-	for i := len(b) - 1; i >= 0; i-- {
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-}
-
-// parseTime is sqlite.ParseTime for the text formatTime writes; any other
-// text goes to sqlite.ParseTime, which accepts it or says what is wrong.
-func parseTime(s string) (time.Time, error) {
-	if len(s) != len(sqlite.TimeFormat) || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-		s[13] != ':' || s[16] != ':' || s[19] != '.' || s[29] != 'Z' {
-		return sqlite.ParseTime(s)
-	}
-	year, ok1 := number(s[0:4])
-	month, ok2 := number(s[5:7])
-	day, ok3 := number(s[8:10])
-	hour, ok4 := number(s[11:13])
-	minute, ok5 := number(s[14:16])
-	sec, ok6 := number(s[17:19])
-	nsec, ok7 := number(s[20:29])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) || month < 1 || month > 12 || day < 1 ||
-		day > daysIn(time.Month(month), year) || hour > 23 || minute > 59 || sec > 59 {
-		return sqlite.ParseTime(s)
-	}
-	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), nil
-}
-
-func number(s string) (int, bool) {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
-}
-
-func daysIn(m time.Month, year int) int {
-	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
-}

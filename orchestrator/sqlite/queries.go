@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"bookshop/orchestrator"
+	"bookshop/pkg/sqlite"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -41,7 +42,7 @@ func (r Reader) History(ctx context.Context, id string) ([]orchestrator.HistoryE
 	}
 	out := make([]orchestrator.HistoryEntry, len(rows))
 	for i, h := range rows {
-		at, err := parseTime(h.At)
+		at, err := sqlite.ParseTime(h.At)
 		if err != nil {
 			return nil, fmt.Errorf("history of saga %s: %w", id, err)
 		}
@@ -108,10 +109,10 @@ func (f Filter) where() ([]string, []any, error) {
 	}
 	if f.Stuck {
 		where = append(where, "(state = ? OR (deadline IS NOT NULL AND deadline <= ?))")
-		args = append(args, orchestrator.Stuck, formatTime(f.Now))
+		args = append(args, orchestrator.Stuck, sqlite.Time(f.Now))
 	}
 	if !f.CreatedBefore.IsZero() {
-		where, args = append(where, "created_at < ?"), append(args, formatTime(f.CreatedBefore))
+		where, args = append(where, "created_at < ?"), append(args, sqlite.Time(f.CreatedBefore))
 	}
 	if f.After != "" {
 		created, id, err := decodeCursor(f.After)
@@ -158,7 +159,7 @@ func (r Reader) Stuck(ctx context.Context, now time.Time) (StuckStats, error) {
 		coalesce(sum(state != ?), 0) AS overdue,
 		min(CASE WHEN state = ? THEN stuck_since ELSE deadline END) AS oldest
 		FROM sagas WHERE state = ? OR (deadline IS NOT NULL AND deadline <= ?)`,
-		orchestrator.Stuck, orchestrator.Stuck, orchestrator.Stuck, formatTime(now))
+		orchestrator.Stuck, orchestrator.Stuck, orchestrator.Stuck, sqlite.Time(now))
 	if err != nil {
 		return StuckStats{}, fmt.Errorf("count stuck sagas: %w", err)
 	}

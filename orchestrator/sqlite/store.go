@@ -14,6 +14,7 @@ import (
 
 	"bookshop/orchestrator"
 	"bookshop/pkg/outbox"
+	"bookshop/pkg/sqlite"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -118,7 +119,7 @@ func addHistory(ctx context.Context, tx *sqlx.Tx, id string, h []orchestrator.Hi
 		}
 		args := make([]any, 0, 9*n)
 		for _, e := range h[:n] {
-			args = append(args, id, formatTime(e.At), e.Event, e.From, e.To, e.MessageID, e.Detail, e.By, e.Reason)
+			args = append(args, id, sqlite.Time(e.At), e.Event, e.From, e.To, e.MessageID, e.Detail, e.By, e.Reason)
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO saga_history (saga_id, at, event, from_state, to_state,
 			message_id, detail, actor, reason) VALUES `+outbox.Values(9, n), args...)
@@ -155,7 +156,7 @@ func (Store) Overdue(ctx context.Context, tx *sqlx.Tx, now time.Time, limit int)
 	// Only sagas of the table this orchestrator runs: another version's are
 	// left to the orchestrator that knows it (orchestrator.ErrUnknownDefinition).
 	err := tx.SelectContext(ctx, &ids, `SELECT id FROM sagas WHERE deadline IS NOT NULL AND deadline <= ?
-		AND definition_version = ? ORDER BY deadline LIMIT ?`, formatTime(now), orchestrator.DefinitionVersion, limit)
+		AND definition_version = ? ORDER BY deadline LIMIT ?`, sqlite.Time(now), orchestrator.DefinitionVersion, limit)
 	if err != nil {
 		return nil, fmt.Errorf("find overdue sagas: %w", err)
 	}
@@ -171,7 +172,7 @@ func toRow(s *orchestrator.Saga) (row, error) {
 		ID: s.ID, DefinitionVersion: s.DefinitionVersion, State: s.State, Step: s.Step,
 		Attempts: s.Attempts, CommandID: s.CommandID, Deadline: nullTime(s.Deadline),
 		StuckSince: nullTime(s.StuckSince), LastError: s.LastError, Version: s.Version,
-		Data: string(data), CreatedAt: formatTime(s.CreatedAt), UpdatedAt: formatTime(s.UpdatedAt),
+		Data: string(data), CreatedAt: sqlite.Time(s.CreatedAt), UpdatedAt: sqlite.Time(s.UpdatedAt),
 	}, nil
 }
 
@@ -192,10 +193,10 @@ func (r row) saga(data []byte) (*orchestrator.Saga, error) {
 	if s.StuckSince, err = parseNull(r.StuckSince); err != nil {
 		return nil, err
 	}
-	if s.CreatedAt, err = parseTime(r.CreatedAt); err != nil {
+	if s.CreatedAt, err = sqlite.ParseTime(r.CreatedAt); err != nil {
 		return nil, err
 	}
-	s.UpdatedAt, err = parseTime(r.UpdatedAt)
+	s.UpdatedAt, err = sqlite.ParseTime(r.UpdatedAt)
 	return s, err
 }
 
@@ -203,13 +204,13 @@ func nullTime(t *time.Time) sql.NullString {
 	if t == nil {
 		return sql.NullString{}
 	}
-	return sql.NullString{String: formatTime(*t), Valid: true}
+	return sql.NullString{String: sqlite.Time(*t), Valid: true}
 }
 
 func parseNull(s sql.NullString) (*time.Time, error) {
 	if !s.Valid {
 		return nil, nil
 	}
-	t, err := parseTime(s.String)
+	t, err := sqlite.ParseTime(s.String)
 	return &t, err
 }

@@ -156,15 +156,5 @@ func IsUniqueViolation(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
-// TimeFormat is how every table stores times: UTC with a fixed number of
-// fraction digits, so that text order is time order.
-const TimeFormat = "2006-01-02T15:04:05.000000000Z"
-
-// Time formats t in TimeFormat.
-func Time(t time.Time) string { return t.UTC().Format(TimeFormat) }
-
-// ParseTime reads a time written by Time.
-func ParseTime(s string) (time.Time, error) { return time.Parse(TimeFormat, s) }
-
 // ErrNoRows is sql.ErrNoRows, so callers need not import database/sql.
 var ErrNoRows = sql.ErrNoRows
