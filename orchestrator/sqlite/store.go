@@ -108,15 +108,11 @@ func (Store) AddHistory(ctx context.Context, tx *sqlx.Tx, id string, h []orchest
 	return addHistory(ctx, tx, id, h)
 }
 
-// addHistory inserts h in a few multi-row inserts: a transition usually
-// writes two or three entries, which go in one statement (outbox.ChunkSize
-// alone would make that two or three).
+// addHistory inserts h in a few multi-row inserts: a transition's two or
+// three entries go in one statement.
 func addHistory(ctx context.Context, tx *sqlx.Tx, id string, h []orchestrator.HistoryEntry) error {
 	for len(h) > 0 {
-		n := len(h)
-		if n > maxHistoryRows {
-			n = outbox.ChunkSize(n)
-		}
+		n := outbox.ChunkSize(len(h))
 		args := make([]any, 0, 9*n)
 		for _, e := range h[:n] {
 			args = append(args, id, sqlite.Time(e.At), e.Event, e.From, e.To, e.MessageID, e.Detail, e.By, e.Reason)
@@ -130,10 +126,6 @@ func addHistory(ctx context.Context, tx *sqlx.Tx, id string, h []orchestrator.Hi
 	}
 	return nil
 }
-
-// maxHistoryRows is the most timeline entries inserted by a statement of
-// their own row count; each count is one more statement text to prepare.
-const maxHistoryRows = 4
 
 // stuckAtQuery reads the index sagas_state in order (index_test.go).
 const stuckAtQuery = `SELECT id FROM sagas WHERE state = ? AND step = ?

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync"
 	"time"
 
 	"bookshop/pkg/msg"
@@ -106,16 +107,16 @@ func AddEncoded(ctx context.Context, tx *sqlx.Tx, enc ...Encoded) error {
 	return nil
 }
 
-// chunks are the row counts of the multi-row inserts: a few statement texts,
-// each prepared once (sqlite keeps them), whatever the number of rows.
-var chunks = []int{64, 16, 4, 1}
-
-// ChunkSize is how many of n rows the next multi-row insert takes.
+// ChunkSize is how many of n rows the next multi-row insert takes: 64 or 16
+// at a time, and a small rest (a saga step's two messages, a batch's last
+// few) in one statement of its own size. That is at most 17 statement texts
+// per table, each prepared once (sqlite keeps them).
 func ChunkSize(n int) int {
-	for _, c := range chunks {
-		if n >= c {
-			return c
-		}
+	switch {
+	case n >= 64:
+		return 64
+	case n >= 16:
+		return 16
 	}
 	return n
 }
@@ -123,9 +124,17 @@ func ChunkSize(n int) int {
 // Values is the VALUES list of a multi-row insert of rows rows of cols
 // columns: "(?, ?), (?, ?)".
 func Values(cols, rows int) string {
+	key := [2]int{cols, rows}
+	if v, ok := valuesCache.Load(key); ok {
+		return v.(string)
+	}
 	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
-	return strings.Repeat(row+", ", rows-1) + row
+	v := strings.Repeat(row+", ", rows-1) + row
+	valuesCache.Store(key, v)
+	return v
 }
+
+var valuesCache sync.Map // [2]int{cols, rows} → Values(cols, rows)
 
 // Backlog counts the messages not yet confirmed by the broker.
 func Backlog(ctx context.Context, db *sqlx.DB) (int, error) {
