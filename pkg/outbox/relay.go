@@ -68,17 +68,15 @@ func (r *Relay) Notify() {
 // Run relays until ctx is cancelled. A publish failure is retried with
 // backoff, forever: the rows stay in the outbox until the broker takes them.
 //
-// Run pipelines: rows are read past the last confirmed one (a cursor), so
-// the next batch is read and published without waiting for the confirmed
-// ones to be deleted. Confirmed rows are deleted in the background, at most
-// every deleteEvery (and on shutdown): a delete per round was a tenth of a
-// worker's CPU, a transaction for a few rows. A crash before the delete
-// publishes those rows again, as it always could between a confirm and its
-// delete (at least once; consumers drop the duplicate by message id). A
-// failed delete sends the relay back to the oldest row.
+// Run pipelines: once a batch is confirmed, its rows are deleted in the
+// background while the next batch is read and published (rows are read
+// past the last confirmed one), so that the wait for the broker's confirms
+// and the wait for the delete's commit overlap. A failed delete sends the
+// relay back to the oldest row: what it failed to delete goes out again
+// (at least once; consumers drop the duplicate by message id).
 func (r *Relay) Run(ctx context.Context) error {
 	p := &pipeline{relay: r, deleted: make(chan error, 1)}
-	defer p.finish(ctx)
+	defer p.wait()
 	failures := 0
 	for {
 		n, err := p.round(ctx)
@@ -96,9 +94,6 @@ func (r *Relay) Run(ctx context.Context) error {
 			continue // more may be waiting
 		default:
 			failures = 0
-			if due, ok := p.deleteDue(); ok && due < wait {
-				wait = due
-			}
 		}
 		timer := time.NewTimer(wait)
 		select {
@@ -112,70 +107,40 @@ func (r *Relay) Run(ctx context.Context) error {
 	}
 }
 
-// deleteEvery is how often the relay deletes the rows the broker confirmed.
-const deleteEvery = 100 * time.Millisecond
-
-// pipeline is Run's state: how far the broker confirmed, how far the rows
-// are deleted, and the delete in flight, if any.
+// pipeline is Run's state: how far the broker confirmed, and the delete of
+// the last confirmed batch, which may still be running.
 type pipeline struct {
-	relay      *Relay
-	cursor     int64 // rows up to this seq are confirmed
-	deletedTo  int64 // rows up to this seq are deleted or being deleted
-	lastDelete time.Time
-	deleting   bool
-	deleted    chan error
+	relay    *Relay
+	cursor   int64 // rows up to this seq are confirmed (deleted or being deleted)
+	deleting bool
+	deleted  chan error
 }
 
-// round publishes the rows after the cursor and, when due, starts deleting
-// the confirmed ones.
+// round publishes the rows after the cursor and starts deleting them.
 func (p *pipeline) round(ctx context.Context) (int, error) {
 	if err := p.collect(false); err != nil {
 		return 0, err
 	}
 	rows, err := p.relay.read(ctx, p.cursor)
-	if err != nil {
+	if err != nil || len(rows) == 0 {
 		return 0, err
 	}
-	if len(rows) > 0 {
-		if err := p.relay.publish(ctx, rows); err != nil {
-			return 0, err
-		}
-		p.cursor = rows[len(rows)-1].Seq
-		if p.relay.published != nil {
-			p.relay.published(len(rows))
-		}
-	}
-	if _, due := p.deleteDue(); due {
-		return len(rows), p.startDelete(ctx)
-	}
-	return len(rows), nil
-}
-
-// deleteDue reports whether confirmed rows wait to be deleted, and how long
-// until their delete is due (0: now).
-func (p *pipeline) deleteDue() (time.Duration, bool) {
-	if p.cursor <= p.deletedTo {
-		return 0, false
-	}
-	return max(0, deleteEvery-time.Since(p.lastDelete)), true
-}
-
-// startDelete deletes the rows up to the cursor in the background, once the
-// delete before it is done.
-func (p *pipeline) startDelete(ctx context.Context) error {
-	if due, ok := p.deleteDue(); !ok || due > 0 {
-		return nil
+	if err := p.relay.publish(ctx, rows); err != nil {
+		return 0, err
 	}
 	if err := p.collect(true); err != nil { // one delete at a time
-		return err
+		return 0, err
 	}
-	last := p.cursor
-	p.deletedTo, p.lastDelete, p.deleting = last, time.Now(), true
+	last := rows[len(rows)-1].Seq
+	p.cursor, p.deleting = last, true
 	go func() {
 		// Not ctx: a shutdown lets the delete of confirmed rows finish.
 		p.deleted <- p.relay.delete(context.WithoutCancel(ctx), last)
 	}()
-	return nil
+	if p.relay.published != nil {
+		p.relay.published(len(rows))
+	}
+	return len(rows), nil
 }
 
 // collect takes the result of the delete in flight, waiting for it or not.
@@ -196,22 +161,13 @@ func (p *pipeline) collect(wait bool) error {
 	}
 	p.deleting = false
 	if err != nil {
-		p.cursor, p.deletedTo = 0, 0
+		p.cursor = 0
 	}
 	return err
 }
 
-// finish deletes what the broker confirmed and lets the delete finish, so
-// that a clean shutdown leaves nothing to publish twice.
-func (p *pipeline) finish(ctx context.Context) {
-	if err := p.collect(true); err != nil {
-		return
-	}
-	p.lastDelete = time.Time{}
-	if err := p.startDelete(ctx); err == nil {
-		_ = p.collect(true)
-	}
-}
+// wait lets the delete in flight finish.
+func (p *pipeline) wait() { _ = p.collect(true) }
 
 type row struct {
 	Seq           int64  `db:"seq"`
