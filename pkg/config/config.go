@@ -76,7 +76,7 @@ type Log struct {
 // Defaults returns the Common defaults for program name listening on addr.
 func Defaults(name, addr string) Common {
 	return Common{
-		AMQP:     AMQP{URL: "amqp://guest:guest@127.0.0.1:5672/", Prefetch: 64, BatchSize: 32, BatchWait: 5 * time.Millisecond, RequeueDelay: time.Second},
+		AMQP:     AMQP{URL: "amqp://guest:guest@127.0.0.1:5672/", Prefetch: 128, BatchSize: 64, BatchWait: 5 * time.Millisecond, RequeueDelay: time.Second},
 		HTTP:     HTTP{Addr: addr, ShutdownGrace: 8 * time.Second},
 		Database: Database{Path: "var/" + name + ".db", Synchronous: "FULL", InboxRetention: 7 * 24 * time.Hour},
 		Log:      Log{Level: "info", Format: "json"},

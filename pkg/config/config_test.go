@@ -54,7 +54,7 @@ func TestLoadLayers(t *testing.T) {
 		{"gateway.failure_rate (env over file)", c.Gateway.FailureRate, 0.5},
 		{"amqp.url (env over default)", c.AMQP.URL, "amqp://u:p@broker:5672/v"},
 		{"database.path (env)", c.Database.Path, "/data/billing.db"},
-		{"amqp.prefetch (default)", c.AMQP.Prefetch, 64},
+		{"amqp.prefetch (default)", c.AMQP.Prefetch, 128},
 		{"log.format (default)", c.Log.Format, "json"},
 	}
 	for _, ch := range checks {
