@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
 	"bookshop/communication"
 	commsqlite "bookshop/communication/sqlite"
+	"bookshop/pkg/bench"
 	"bookshop/pkg/inbox"
 	"bookshop/pkg/msg"
 	"bookshop/pkg/outbox"
@@ -41,29 +40,9 @@ func BenchmarkSendEmail(b *testing.B) {
 			}
 			p := &inbox.Processor{DB: db, Handle: ml.Handle, Duplicates: inbox.Resend,
 				Isolation: inbox.Optimistic, Log: slog.New(slog.DiscardHandler)}
-			// As in a service: the consumer's context can be cancelled.
-			ctx, cancel := context.WithCancel(ctx)
-			defer cancel()
-			bodies := make([][]byte, n)
-			msgs, cpu := 0, time.Duration(0)
-			b.ReportAllocs()
-			for b.Loop() {
-				b.StopTimer()
-				for i := range bodies {
-					bodies[i] = confirmation(b, fmt.Sprintf("order-%d", msgs+i))
-				}
-				b.StartTimer()
-				c0 := cpuTime()
-				for i, err := range p.HandleBatch(ctx, bodies) {
-					if err != nil {
-						b.Fatalf("command %d: %v", i, err)
-					}
-				}
-				cpu += cpuTime() - c0
-				msgs += n
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(msgs), "ns/msg")
-			b.ReportMetric(float64(cpu.Nanoseconds())/float64(msgs), "cpu-ns/msg")
+			bench.Batches(b, p, n, func(k int) []byte {
+				return confirmation(b, fmt.Sprintf("order-%d", k))
+			})
 		})
 	}
 }
@@ -76,22 +55,5 @@ func confirmation(b *testing.B, orderID string) []byte {
 			{ISBN: "9780321200686", Title: "Enterprise Integration Patterns", Author: "Hohpe, Woolf", Quantity: 2, PriceCents: 5499},
 		},
 		TotalCents: 19997, Currency: "GBP", ExpectedDate: "2025-12-03", TrackingID: "BK0000000001"}
-	env, err := msg.New(m, orderID, "saga-"+orderID, time.Now())
-	if err != nil {
-		b.Fatal(err)
-	}
-	body, err := env.Marshal()
-	if err != nil {
-		b.Fatal(err)
-	}
-	return body
-}
-
-// cpuTime is the CPU time (user and system) this process has used so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return bench.Body(b, m, orderID)
 }

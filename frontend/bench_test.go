@@ -3,21 +3,16 @@ package frontend_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"bookshop/frontend"
 	fsqlite "bookshop/frontend/sqlite"
-	"bookshop/pkg/catalog"
 	"bookshop/pkg/msg"
-	"bookshop/pkg/outbox"
 	"bookshop/pkg/sqlite"
 
+	"bookshop/pkg/bench"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -26,14 +21,6 @@ import (
 // frontend's own work (the shop runs at FULL; its disk syncs are the same
 // before and after any change measured here). cpu-ns/op is the process's
 // user+system CPU per operation, steadier than ns/op on a shared machine.
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // cpuTimer reports cpu-ns/op when stopped.
 type cpuTimer struct {
@@ -44,36 +31,16 @@ type cpuTimer struct {
 func startCPU(b *testing.B) cpuTimer {
 	b.ReportAllocs()
 	b.ResetTimer()
-	return cpuTimer{b: b, start: cpuTime()}
+	return cpuTimer{b: b, start: bench.CPUTime()}
 }
 
 func (c cpuTimer) stop() {
 	c.b.StopTimer()
-	c.b.ReportMetric(float64(cpuTime()-c.start)/float64(c.b.N), "cpu-ns/op")
+	c.b.ReportMetric(float64(bench.CPUTime()-c.start)/float64(c.b.N), "cpu-ns/op")
 }
 
 func newBenchShop(b *testing.B) (*frontend.Shop, *sqlx.DB) {
-	b.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "frontend.db"), sqlite.Options{Synchronous: "NORMAL"},
-		outbox.Migrations, fsqlite.Migrations)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	cat, err := catalog.New([]catalog.Book{
-		{ISBN: "9780262033848", Title: "Introduction to Algorithms", Author: "Thomas H. Cormen",
-			PriceCents: 9500, Currency: "EUR", Stock: 10},
-		{ISBN: "9781449373320", Title: "Designing Data-Intensive Applications", Author: "Martin Kleppmann",
-			PriceCents: 4299, Currency: "EUR", Stock: 10},
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return frontend.NewShop(frontend.Deps{
-		Catalog: cat, DB: db, Orders: fsqlite.Orders{},
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}), db
+	return newShopOn(b, sqlite.Options{Synchronous: "NORMAL"}, nil)
 }
 
 // BenchmarkStatusEvent is the frontend's share of one OrderStatusChanged

@@ -25,14 +25,24 @@ import (
 // newCheckoutShop returns a Shop on a fresh SQLite file with the outbox,
 // a fixed clock and order ids ord-1, ord-2, ...
 func newCheckoutShop(t *testing.T) (*frontend.Shop, *sqlx.DB) {
-	t.Helper()
+	n := 0
+	return newShopOn(t, sqlite.Options{}, func(d *frontend.Deps) {
+		d.Now = func() time.Time { return t0 }
+		d.NewID = func() string { n++; return fmt.Sprintf("ord-%d", n) }
+	})
+}
+
+// newShopOn returns a Shop on a fresh SQLite file opened with opts, with
+// three books in its catalog and its log thrown away; set adjusts its Deps.
+func newShopOn(tb testing.TB, opts sqlite.Options, set func(*frontend.Deps)) (*frontend.Shop, *sqlx.DB) {
+	tb.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "frontend.db"), sqlite.Options{},
+	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "frontend.db"), opts,
 		outbox.Migrations, fsqlite.Migrations)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	tb.Cleanup(func() { db.Close() })
 	cat, err := catalog.New([]catalog.Book{
 		{ISBN: "9780262033848", Title: "Introduction to Algorithms", Author: "Thomas H. Cormen",
 			PriceCents: 9500, Currency: "EUR", Stock: 10},
@@ -42,15 +52,14 @@ func newCheckoutShop(t *testing.T) (*frontend.Shop, *sqlx.DB) {
 			PriceCents: 3999, Currency: "USD", Stock: 10},
 	})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	n := 0
-	return frontend.NewShop(frontend.Deps{
-		Catalog: cat, DB: db, Orders: fsqlite.Orders{},
-		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now:   func() time.Time { return t0 },
-		NewID: func() string { n++; return fmt.Sprintf("ord-%d", n) },
-	}), db
+	deps := frontend.Deps{Catalog: cat, DB: db, Orders: fsqlite.Orders{},
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if set != nil {
+		set(&deps)
+	}
+	return frontend.NewShop(deps), db
 }
 
 func validRequest() frontend.CheckoutRequest {

@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
 	"bookshop/fulfillment"
 	fsqlite "bookshop/fulfillment/sqlite"
+	"bookshop/pkg/bench"
 	"bookshop/pkg/catalog"
 	"bookshop/pkg/inbox"
 	"bookshop/pkg/msg"
@@ -46,54 +45,13 @@ func BenchmarkScheduleDelivery(b *testing.B) {
 				Log: slog.New(slog.DiscardHandler)})
 			p := &inbox.Processor{DB: db, Handle: f.Handle, Duplicates: inbox.Resend,
 				Isolation: inbox.Optimistic, Log: slog.New(slog.DiscardHandler)}
-			// As in a service: the consumer's context can be cancelled.
-			ctx, cancel := context.WithCancel(ctx)
-			defer cancel()
-			bodies := make([][]byte, n)
-			msgs, cpu := 0, time.Duration(0)
-			b.ReportAllocs()
-			for b.Loop() {
-				b.StopTimer()
-				for i := range bodies {
-					o := fmt.Sprintf("order-%d", msgs+i)
-					bodies[i] = benchBody(b, &msg.ScheduleDelivery{OrderID: o,
-						Items: []msg.DeliveryItem{{ISBN: isbnA, Quantity: 1}, {ISBN: isbnB, Quantity: 2}},
-						ShippingAddress: msg.Address{Line1: "12 St James's Square", City: "London",
-							PostalCode: "SW1Y 4JH", Country: "GB"}}, o)
-				}
-				b.StartTimer()
-				c0 := cpuTime()
-				for i, err := range p.HandleBatch(ctx, bodies) {
-					if err != nil {
-						b.Fatalf("command %d: %v", i, err)
-					}
-				}
-				cpu += cpuTime() - c0
-				msgs += n
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(msgs), "ns/msg")
-			b.ReportMetric(float64(cpu.Nanoseconds())/float64(msgs), "cpu-ns/msg")
+			bench.Batches(b, p, n, func(k int) []byte {
+				o := fmt.Sprintf("order-%d", k)
+				return bench.Body(b, &msg.ScheduleDelivery{OrderID: o,
+					Items: []msg.DeliveryItem{{ISBN: isbnA, Quantity: 1}, {ISBN: isbnB, Quantity: 2}},
+					ShippingAddress: msg.Address{Line1: "12 St James's Square", City: "London",
+						PostalCode: "SW1Y 4JH", Country: "GB"}}, o)
+			})
 		})
 	}
-}
-
-func benchBody(b *testing.B, m msg.Message, orderID string) []byte {
-	env, err := msg.New(m, orderID, "saga-"+orderID, time.Now())
-	if err != nil {
-		b.Fatal(err)
-	}
-	body, err := env.Marshal()
-	if err != nil {
-		b.Fatal(err)
-	}
-	return body
-}
-
-// cpuTime is the CPU time (user and system) this process has used so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -6,12 +6,12 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
 	"bookshop/orchestrator"
 	osqlite "bookshop/orchestrator/sqlite"
+	"bookshop/pkg/bench"
 	"bookshop/pkg/inbox"
 	"bookshop/pkg/msg"
 	"bookshop/pkg/outbox"
@@ -94,7 +94,7 @@ func benchSteps(b *testing.B, steps int, cancellable bool) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		c0 := cpuTime()
+		c0 := bench.CPUTime()
 		err = sqlite.InTx(ctx, db, func(tx *sqlx.Tx) error {
 			for _, env := range replies {
 				_, m, err := msg.Decode(mustMarshal(b, env))
@@ -111,7 +111,7 @@ func benchSteps(b *testing.B, steps int, cancellable bool) {
 			}
 			return nil
 		})
-		cpu += cpuTime() - c0
+		cpu += bench.CPUTime() - c0
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -155,13 +155,4 @@ func mustMarshal(b *testing.B, env msg.Envelope) []byte {
 		b.Fatal(err)
 	}
 	return body
-}
-
-// cpuTime is the CPU time (user and system) this process has used so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

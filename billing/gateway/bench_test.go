@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
 	"bookshop/billing/gateway"
+	"bookshop/pkg/bench"
 )
 
 // BenchmarkCharge is one charge of a new order at the simulated gateway,
@@ -24,20 +24,12 @@ func BenchmarkCharge(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		req := chargeOf(fmt.Sprintf("order-%d", n), "tok_visa", 1250)
-		c0 := cpuTime()
+		c0 := bench.CPUTime()
 		if _, err := g.Charge(ctx, req); err != nil {
 			b.Fatal(err)
 		}
-		cpu += cpuTime() - c0
+		cpu += bench.CPUTime() - c0
 		n++
 	}
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(n), "cpu-ns/op")
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

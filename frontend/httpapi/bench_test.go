@@ -10,9 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
 
 	"bookshop/frontend"
 	"bookshop/frontend/httpapi"
@@ -21,16 +19,9 @@ import (
 	"bookshop/pkg/outbox"
 	"bookshop/pkg/sqlite"
 
+	"bookshop/pkg/bench"
 	"github.com/prometheus/client_golang/prometheus"
 )
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // newBenchMux is the frontend's HTTP API on a real SQLite file at
 // synchronous=NORMAL (a commit costs CPU, not a wait for the disk), with
@@ -77,7 +68,7 @@ func BenchmarkCheckout(b *testing.B) {
 			b.SetParallelism(32)
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu0 := cpuTime()
+			cpu0 := bench.CPUTime()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					req := httptest.NewRequest(http.MethodPost, "/api/orders", strings.NewReader(validBody))
@@ -94,7 +85,7 @@ func BenchmarkCheckout(b *testing.B) {
 				}
 			})
 			b.StopTimer()
-			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(bench.CPUTime()-cpu0)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }
