@@ -29,6 +29,7 @@ type outgoing struct {
 type confirmChannel struct {
 	ch      *amqp.Channel
 	returns chan amqp.Return
+	sock    *corker // the connection's socket, to send a batch in one write; may be nil
 }
 
 func newConfirmChannel(conn *amqp.Connection) (*confirmChannel, error) {
@@ -44,20 +45,20 @@ func newConfirmChannel(conn *amqp.Connection) (*confirmChannel, error) {
 }
 
 // publish sends every message, all in flight at once, as mandatory, and
-// returns nil only once the broker confirmed each and returned none.
+// returns nil only once the broker confirmed each and returned none. With a
+// corker the whole batch goes to the socket in one write.
 func (cc *confirmChannel) publish(ctx context.Context, out []outgoing) error {
-	var returned []amqp.Return
-	pending := make([]*amqp.DeferredConfirmation, 0, len(out))
-	for _, o := range out {
-		dc, err := cc.ch.PublishWithDeferredConfirmWithContext(ctx, o.exchange, o.key,
-			true,  // mandatory: an unroutable message comes back as basic.return
-			false, // immediate (unsupported by RabbitMQ)
-			o.msg)
-		if err != nil {
-			return fmt.Errorf("publish message %s to %s/%s: %w", o.msg.MessageId, o.exchange, o.key, err)
+	if cc.sock != nil {
+		cc.sock.cork()
+	}
+	pending, returned, err := cc.send(ctx, out)
+	if cc.sock != nil {
+		if uerr := cc.sock.uncork(); err == nil && uerr != nil {
+			err = fmt.Errorf("send %d messages: %w", len(out), uerr)
 		}
-		pending = append(pending, dc)
-		returned = cc.drain(returned)
+	}
+	if err != nil {
+		return err
 	}
 	for i, dc := range pending {
 		var err error
@@ -73,6 +74,24 @@ func (cc *confirmChannel) publish(ctx context.Context, out []outgoing) error {
 			ErrUnroutable, len(returned), len(out), r.MessageId, r.Exchange, r.RoutingKey, r.ReplyCode, r.ReplyText)
 	}
 	return nil
+}
+
+// send hands every message to amqp091, collecting returns meanwhile.
+func (cc *confirmChannel) send(ctx context.Context, out []outgoing) ([]*amqp.DeferredConfirmation, []amqp.Return, error) {
+	var returned []amqp.Return
+	pending := make([]*amqp.DeferredConfirmation, 0, len(out))
+	for _, o := range out {
+		dc, err := cc.ch.PublishWithDeferredConfirmWithContext(ctx, o.exchange, o.key,
+			true,  // mandatory: an unroutable message comes back as basic.return
+			false, // immediate (unsupported by RabbitMQ)
+			o.msg)
+		if err != nil {
+			return nil, nil, fmt.Errorf("publish message %s to %s/%s: %w", o.msg.MessageId, o.exchange, o.key, err)
+		}
+		pending = append(pending, dc)
+		returned = cc.drain(returned)
+	}
+	return pending, returned, nil
 }
 
 // await waits for one confirm, collecting returns meanwhile.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"sync"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -19,6 +20,14 @@ const (
 // bounded by dialTimeout and abandoned when ctx is cancelled, so a shutdown
 // never waits on an unreachable broker.
 func dial(ctx context.Context, cfg Config) (*amqp.Connection, error) {
+	conn, _, err := dialCorked(ctx, cfg)
+	return conn, err
+}
+
+// dialCorked is dial that also returns the connection's socket as a corker,
+// for a publisher to send a batch in one write.
+func dialCorked(ctx context.Context, cfg Config) (*amqp.Connection, *corker, error) {
+	var ck *corker
 	props := amqp.NewConnectionProperties()
 	props.SetClientConnectionName(cfg.ConnectionName)
 	stop := func() bool { return true }
@@ -37,7 +46,8 @@ func dial(ctx context.Context, cfg Config) (*amqp.Connection, error) {
 				return nil, err
 			}
 			stop = context.AfterFunc(ctx, func() { c.Close() })
-			return c, nil
+			ck = &corker{Conn: c}
+			return ck, nil
 		},
 	})
 	if !stop() && err == nil {
@@ -45,9 +55,59 @@ func dial(ctx context.Context, cfg Config) (*amqp.Connection, error) {
 		err = ctx.Err()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", redact(cfg.URL), err)
+		return nil, nil, fmt.Errorf("connect to %s: %w", redact(cfg.URL), err)
 	}
-	return conn, nil
+	return conn, ck, nil
+}
+
+// corker is a connection's socket that can gather writes. amqp091 flushes
+// each message's frames on their own: a write to the socket per message
+// published, and a read per message on the broker's side. Between cork and
+// uncork every write (amqp091's and, in order, anything else it sends then,
+// such as a heartbeat) is kept, and uncork sends them all in one write.
+type corker struct {
+	net.Conn
+	mu     sync.Mutex
+	corked bool
+	buf    []byte
+}
+
+func (c *corker) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.corked {
+		c.buf = append(c.buf, p...)
+		return len(p), nil
+	}
+	return c.Conn.Write(p)
+}
+
+func (c *corker) cork() {
+	c.mu.Lock()
+	c.corked = true
+	c.mu.Unlock()
+}
+
+// uncork writes what was gathered. A failed write leaves the stream cut in
+// the middle of a frame, so it closes the socket: amqp091 sees the
+// connection end, and the publisher reconnects.
+func (c *corker) uncork() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.corked = false
+	if len(c.buf) == 0 {
+		return nil
+	}
+	_, err := c.Conn.Write(c.buf)
+	if cap(c.buf) > 1<<20 {
+		c.buf = nil // a rare huge batch does not stay held
+	} else {
+		c.buf = c.buf[:0]
+	}
+	if err != nil {
+		c.Conn.Close()
+	}
+	return err
 }
 
 // redact returns the URL with its password replaced, fit for logs and errors.

@@ -118,11 +118,11 @@ func (p *Publisher) session(ctx context.Context) (*publisherSession, error) {
 		return p.sess, nil
 	}
 	p.drop()
-	conn, err := dial(ctx, p.cfg)
+	conn, sock, err := dialCorked(ctx, p.cfg)
 	if err != nil {
 		return nil, err
 	}
-	s, err := p.setup(conn)
+	s, err := p.setup(conn, sock)
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("set up publisher on %s: %w", redact(p.cfg.URL), err)
@@ -133,11 +133,12 @@ func (p *Publisher) session(ctx context.Context) (*publisherSession, error) {
 	return s, nil
 }
 
-func (p *Publisher) setup(conn *amqp.Connection) (*publisherSession, error) {
+func (p *Publisher) setup(conn *amqp.Connection, sock *corker) (*publisherSession, error) {
 	cc, err := newConfirmChannel(conn)
 	if err != nil {
 		return nil, err
 	}
+	cc.sock = sock
 	if err := declare(cc.ch, p.cfg.DeliveryLimit); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,9 @@
 package rabbit
 
 import (
+	"errors"
+	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,5 +79,63 @@ func TestDeadLetterMessage(t *testing.T) {
 	}
 	if _, ok := raw.Headers[HeaderDeathReason]; ok {
 		t.Errorf("the delivery's own headers were modified")
+	}
+}
+
+// recordingConn is a net.Conn that records each Write.
+type recordingConn struct {
+	net.Conn
+	writes [][]byte
+	fail   error
+}
+
+func (c *recordingConn) Write(p []byte) (int, error) {
+	if c.fail != nil {
+		return 0, c.fail
+	}
+	c.writes = append(c.writes, append([]byte(nil), p...))
+	return len(p), nil
+}
+
+func (c *recordingConn) Close() error { return nil }
+
+// Between cork and uncork, writes are gathered in order and go out as one;
+// otherwise each goes straight through; a failed uncork reports the error.
+func TestCorker(t *testing.T) {
+	rc := &recordingConn{}
+	c := &corker{Conn: rc}
+	if _, err := c.Write([]byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	c.cork()
+	for _, s := range []string{"b", "cd", "e"} {
+		if n, err := c.Write([]byte(s)); n != len(s) || err != nil {
+			t.Fatalf("corked Write(%q) = %d, %v", s, n, err)
+		}
+	}
+	if len(rc.writes) != 1 {
+		t.Fatalf("%d writes reached the socket while corked, want only the one before", len(rc.writes))
+	}
+	if err := c.uncork(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write([]byte("f")); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range rc.writes {
+		got = append(got, string(w))
+	}
+	if want := []string{"a", "bcde", "f"}; !slices.Equal(got, want) {
+		t.Errorf("socket writes %q, want %q", got, want)
+	}
+	if err := c.uncork(); err != nil || len(rc.writes) != 3 {
+		t.Errorf("uncork with nothing gathered: %v, %d writes", err, len(rc.writes))
+	}
+	rc.fail = errors.New("broken pipe")
+	c.cork()
+	_, _ = c.Write([]byte("g"))
+	if err := c.uncork(); err == nil {
+		t.Error("uncork hid the socket's error")
 	}
 }
