@@ -1,6 +1,9 @@
 package httpapi
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -132,4 +135,18 @@ func merge(typeErrs, ruleErrs []frontend.FieldError) []frontend.FieldError {
 		}
 	}
 	return out
+}
+
+// requestHash identifies a request body whatever its spacing and key order:
+// the SHA-256 of its canonical JSON (objects with sorted keys, compact).
+func requestHash(body []byte) string {
+	var v any
+	canonical := body
+	if json.Unmarshal(body, &v) == nil {
+		if b, err := json.Marshal(v); err == nil {
+			canonical = b
+		}
+	}
+	sum := sha256.Sum256(canonical)
+	return hex.EncodeToString(sum[:])
 }

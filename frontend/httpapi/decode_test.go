@@ -26,3 +26,18 @@ func TestJSONStringAsUnmarshal(t *testing.T) {
 		}
 	}
 }
+
+// The same request spelled with other spacing and key order hashes the same.
+func TestRequestHashIgnoresSpacingAndKeyOrder(t *testing.T) {
+	a := requestHash([]byte(`{"customer": {"name": "Ada Lovelace", "email": "ada@example.com"},
+ "items": [{"isbn": "9781449373320", "quantity": 1}],
+ "payment": {"token": "tok_visa"},
+ "shipping_address": {"line1": "12 St James's Square", "city": "London",
+                      "postal_code": "SW1Y 4JH", "country": "GB"}}`))
+	b := requestHash([]byte(`{"shipping_address":{"country":"GB","postal_code":"SW1Y 4JH","city":"London",` +
+		`"line1":"12 St James's Square"},"payment":{"token":"tok_visa"},"items":[{"quantity":1,"isbn":"9781449373320"}],` +
+		`"customer":{"email":"ada@example.com","name":"Ada Lovelace"}}`))
+	if a != b {
+		t.Errorf("the same request spelled differently hashes differently")
+	}
+}
