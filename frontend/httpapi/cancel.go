@@ -32,7 +32,7 @@ func (a *api) cancel(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, internalError("The cancel request could not be stored; try again."))
 	default:
 		w.Header().Set("Location", "/api/orders/"+o.ID)
-		writeOrder(w, http.StatusAccepted, newOrderJSON(o))
+		writeJSON(w, http.StatusAccepted, newOrderJSON(o))
 	}
 }
 

@@ -63,7 +63,7 @@ func (a *api) checkout(w http.ResponseWriter, r *http.Request) {
 		if replayed {
 			w.Header().Set("Idempotent-Replayed", "true")
 		}
-		writeOrder(w, http.StatusAccepted, newOrderJSON(o))
+		writeJSON(w, http.StatusAccepted, newOrderJSON(o))
 	}
 }
 

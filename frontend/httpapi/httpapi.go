@@ -160,7 +160,7 @@ func newOrderJSON(o frontend.Order) orderJSON {
 func (a *api) order(w http.ResponseWriter, r *http.Request) {
 	o, ok := a.loadOrder(w, r)
 	if ok {
-		writeOrder(w, http.StatusOK, newOrderJSON(o))
+		writeJSON(w, http.StatusOK, newOrderJSON(o))
 	}
 }
 
