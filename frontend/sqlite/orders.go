@@ -35,13 +35,9 @@ func (Orders) Place(ctx context.Context, tx sqlx.ExtContext, o frontend.Order, k
 	if err != nil {
 		return fmt.Errorf("place order %s: %w", o.ID, err)
 	}
-	updated := created
-	if !o.UpdatedAt.Equal(o.CreatedAt) {
-		updated = bsqlite.Time(o.UpdatedAt)
-	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO order_view (order_id, state, status, version,
 		total_cents, currency, created_at, updated_at) VALUES (?, '', ?, 0, ?, ?, ?, ?)`,
-		o.ID, frontend.CustomerStatus("", ""), o.TotalCents, o.Currency, created, updated)
+		o.ID, frontend.CustomerStatus("", ""), o.TotalCents, o.Currency, created, bsqlite.Time(o.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("place order %s in the order view: %w", o.ID, err)
 	}

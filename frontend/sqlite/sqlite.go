@@ -72,12 +72,8 @@ WHERE order_id = ?`
 // placed here starts at version 0, so its first event always applies.
 func (Orders) Apply(ctx context.Context, tx sqlx.ExtContext, o frontend.Order) (bool, error) {
 	created := bsqlite.Time(o.CreatedAt)
-	updated := created
-	if !o.UpdatedAt.Equal(o.CreatedAt) {
-		updated = bsqlite.Time(o.UpdatedAt)
-	}
 	res, err := tx.ExecContext(ctx, applySQL, o.ID, o.State, o.Status, o.Version, o.Event,
-		o.FailureReason, o.ExpectedDate, o.TrackingID, o.TotalCents, o.Currency, created, updated)
+		o.FailureReason, o.ExpectedDate, o.TrackingID, o.TotalCents, o.Currency, created, bsqlite.Time(o.UpdatedAt))
 	if err != nil {
 		return false, fmt.Errorf("store order view %s version %d: %w", o.ID, o.Version, err)
 	}
