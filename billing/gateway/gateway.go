@@ -109,10 +109,8 @@ func (g *Gateway) Charge(ctx context.Context, r billing.ChargeRequest) (billing.
 	if err := g.call(ctx, op); err != nil {
 		return billing.GatewayResult{}, err
 	}
-	return g.record(ctx, op, func(context.Context, *sqlx.Tx) (bool, string, error) {
-		approved, reason := Decide(r.Token)
-		return approved, reason, nil
-	})
+	op.Approved, op.DeclineReason = Decide(r.Token)
+	return g.record(ctx, op)
 }
 
 // Refund gives back part or all of a charge it approved, once per key.

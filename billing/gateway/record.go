@@ -79,20 +79,15 @@ func (g *Gateway) do(ctx context.Context, op Operation, decide decider) (billing
 	return res, nil
 }
 
-// record answers op once per idempotency key in one statement, committed
-// by itself: for operations whose answer needs nothing from the record
-// (decide gets no transaction). A key already recorded gets the recorded
-// answer and its call is counted, whatever else op says.
-func (g *Gateway) record(ctx context.Context, op Operation, decide decider) (billing.GatewayResult, error) {
-	ctx = context.WithoutCancel(ctx)
-	var err error
-	if op.Approved, op.DeclineReason, err = decide(ctx, nil); err != nil {
-		return billing.GatewayResult{}, fmt.Errorf("card gateway %s %s of order %s: %w", op.Kind, op.Key, op.OrderID, err)
-	}
+// record answers op, already decided (its answer needs nothing from the
+// record), once per idempotency key in one statement, committed by itself.
+// A key already recorded gets the recorded answer and its call is counted,
+// whatever else op says.
+func (g *Gateway) record(ctx context.Context, op Operation) (billing.GatewayResult, error) {
 	now := pkgsqlite.Time(g.o.Now())
 	op.TransactionID, op.Calls, op.CreatedAt, op.LastCallAt = "txn_"+g.o.NewID(), 1, now, now
 	var res billing.GatewayResult
-	err = g.db.QueryRowContext(ctx, `INSERT INTO gateway_operations (`+opColumns+`)
+	err := g.db.QueryRowContext(context.WithoutCancel(ctx), `INSERT INTO gateway_operations (`+opColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (idempotency_key) DO UPDATE SET calls = calls + 1, last_call_at = excluded.last_call_at
 		RETURNING transaction_id, approved, decline_reason, amount_cents, currency`, op.args()...).
