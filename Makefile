@@ -31,10 +31,11 @@ bench:
 	go run ./e2e/cmd/bench
 
 # The hot paths alone (go test -bench): one saga step decided and persisted,
-# inbox batches, the outbox relay, JSON of every message type, a checkout and
-# a status event in the frontend, a command in each worker.
+# inbox batches, the outbox relay, packing and unpacking, JSON of every
+# message type, a checkout and a status event in the frontend, a command in
+# each worker.
 gobench:
-	cd pkg && go test -run '^$$' -bench . -benchtime 1s ./msg ./inbox ./outbox ./sqlite
+	cd pkg && go test -run '^$$' -bench . -benchtime 1s ./msg ./inbox ./outbox ./sqlite ./rabbit
 	cd orchestrator && go test -run '^$$' -bench . -benchtime 200x . ./sqlite
 	cd frontend && go test -run '^$$' -bench . . ./httpapi
 	cd billing && go test -run '^$$' -bench . . ./gateway

@@ -40,10 +40,13 @@ type Debug struct {
 
 // AMQP is the broker connection.
 type AMQP struct {
-	URL          string        `mapstructure:"url"`
-	Prefetch     int           `mapstructure:"prefetch"`
-	BatchSize    int           `mapstructure:"batch_size"`
-	BatchWait    time.Duration `mapstructure:"batch_wait"`
+	URL       string        `mapstructure:"url"`
+	Prefetch  int           `mapstructure:"prefetch"`
+	BatchSize int           `mapstructure:"batch_size"`
+	BatchWait time.Duration `mapstructure:"batch_wait"`
+	// PackSize is how many messages for one queue the relay may send as one
+	// AMQP message (a pack); 0 or 1 sends each alone.
+	PackSize     int           `mapstructure:"pack_size"`
 	RequeueDelay time.Duration `mapstructure:"requeue_delay"`
 }
 
@@ -76,7 +79,7 @@ type Log struct {
 // Defaults returns the Common defaults for program name listening on addr.
 func Defaults(name, addr string) Common {
 	return Common{
-		AMQP:     AMQP{URL: "amqp://guest:guest@127.0.0.1:5672/", Prefetch: 128, BatchSize: 64, BatchWait: 5 * time.Millisecond, RequeueDelay: time.Second},
+		AMQP:     AMQP{URL: "amqp://guest:guest@127.0.0.1:5672/", Prefetch: 128, BatchSize: 64, BatchWait: 5 * time.Millisecond, PackSize: 64, RequeueDelay: time.Second},
 		HTTP:     HTTP{Addr: addr, ShutdownGrace: 8 * time.Second},
 		Database: Database{Path: "var/" + name + ".db", Synchronous: "FULL", InboxRetention: 7 * 24 * time.Hour},
 		Log:      Log{Level: "info", Format: "json"},
@@ -95,6 +98,8 @@ func (c Common) Validate() error {
 		return KeyError("amqp.batch_size", "must be between 1 and amqp.prefetch")
 	case c.AMQP.BatchWait < 0 || c.AMQP.BatchWait > time.Second:
 		return KeyError("amqp.batch_wait", "must be between 0 and 1s")
+	case c.AMQP.PackSize < 0 || c.AMQP.PackSize > 1024:
+		return KeyError("amqp.pack_size", "must be between 0 and 1024")
 	case c.AMQP.RequeueDelay < 0:
 		return KeyError("amqp.requeue_delay", "must not be negative")
 	case c.HTTP.ShutdownGrace <= 0:

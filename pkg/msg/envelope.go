@@ -98,16 +98,16 @@ func (e Envelope) Marshal() ([]byte, error) {
 	}
 	b := make([]byte, 0, 160+len(e.ID)+len(e.CorrelationID)+len(e.CausationID)+len(e.Payload))
 	b = append(b, `{"id":`...)
-	b = appendString(b, e.ID)
+	b = AppendString(b, e.ID)
 	b = append(b, `,"type":`...)
-	b = appendString(b, e.Type)
+	b = AppendString(b, e.Type)
 	b = append(b, `,"version":`...)
 	b = strconv.AppendInt(b, int64(e.Version), 10)
 	b = append(b, `,"correlation_id":`...)
-	b = appendString(b, e.CorrelationID)
+	b = AppendString(b, e.CorrelationID)
 	if e.CausationID != "" {
 		b = append(b, `,"causation_id":`...)
-		b = appendString(b, e.CausationID)
+		b = AppendString(b, e.CausationID)
 	}
 	b = append(b, `,"sent_at":"`...)
 	b = e.SentAt.AppendFormat(b, time.RFC3339Nano)
@@ -124,10 +124,10 @@ func (e Envelope) Marshal() ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// appendString appends s as a JSON string, as json.Marshal writes it: ids
+// AppendString appends s as a JSON string, as json.Marshal writes it: ids
 // and type names are plain ASCII and go as they are; anything else takes
 // json.Marshal's escaping.
-func appendString(b []byte, s string) []byte {
+func AppendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			q, _ := json.Marshal(s) // a string always encodes

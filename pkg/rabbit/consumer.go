@@ -226,7 +226,7 @@ func (c *Consumer) next(ctx context.Context, s *consumerSession) ([]Delivery, er
 	if ctx.Err() != nil {
 		return nil, nil // select picks at random when both were ready
 	}
-	batch := []Delivery{newDelivery(c.queue, s.gen, s.ch, &first)}
+	batch := appendDeliveries(nil, c.queue, s.gen, s.ch, &first)
 	var linger <-chan time.Time // nil until the batch has taken what arrived
 	for len(batch) < c.cfg.BatchSize {
 		select {
@@ -234,7 +234,7 @@ func (c *Consumer) next(ctx context.Context, s *consumerSession) ([]Delivery, er
 			if !ok {
 				return batch, nil // the closed channel is seen on the next call
 			}
-			batch = append(batch, newDelivery(c.queue, s.gen, s.ch, &d))
+			batch = appendDeliveries(batch, c.queue, s.gen, s.ch, &d)
 			continue
 		default:
 		}
@@ -251,7 +251,7 @@ func (c *Consumer) next(ctx context.Context, s *consumerSession) ([]Delivery, er
 			if !ok {
 				return batch, nil
 			}
-			batch = append(batch, newDelivery(c.queue, s.gen, s.ch, &d))
+			batch = appendDeliveries(batch, c.queue, s.gen, s.ch, &d)
 		case <-linger:
 			return batch, nil
 		case <-ctx.Done():

@@ -20,6 +20,26 @@ import (
 // ids in order.
 func putDeadLetters(t *testing.T, cfg Config, queue, prefix string, n int) []string {
 	t.Helper()
+	var out []outgoing
+	var ids []string
+	for i := range n {
+		id := fmt.Sprintf("%s-%03d", prefix, i)
+		ids = append(ids, id)
+		out = append(out, outgoing{exchange: DeadLetterExchange, key: queue, msg: amqp.Publishing{
+			MessageId: id, Type: "test.Message", CorrelationId: "order-" + id, DeliveryMode: amqp.Persistent,
+			Body: []byte(fmt.Sprintf(`{"n":%d}`, i)),
+			Headers: amqp.Table{HeaderDeathReason: "validate " + id + ": bad", HeaderOriginalQueue: queue,
+				HeaderDeadLetteredAt: "2026-11-25T12:00:00Z"},
+		}})
+	}
+	publishRaw(t, cfg, out)
+	return ids
+}
+
+// publishRaw declares the topology and publishes out as it is, confirmed:
+// what no Publisher would send.
+func publishRaw(t *testing.T, cfg Config, out []outgoing) {
+	t.Helper()
 	ctx := context.Background()
 	conn, err := dial(ctx, cfg.withDefaults())
 	if err != nil {
@@ -33,22 +53,9 @@ func putDeadLetters(t *testing.T, cfg Config, queue, prefix string, n int) []str
 	if err := declare(cc.ch, cfg.withDefaults().DeliveryLimit); err != nil {
 		t.Fatal(err)
 	}
-	var out []outgoing
-	var ids []string
-	for i := range n {
-		id := fmt.Sprintf("%s-%03d", prefix, i)
-		ids = append(ids, id)
-		out = append(out, outgoing{exchange: DeadLetterExchange, key: queue, msg: amqp.Publishing{
-			MessageId: id, Type: "test.Message", CorrelationId: "order-" + id, DeliveryMode: amqp.Persistent,
-			Body: []byte(fmt.Sprintf(`{"n":%d}`, i)),
-			Headers: amqp.Table{HeaderDeathReason: "validate " + id + ": bad", HeaderOriginalQueue: queue,
-				HeaderDeadLetteredAt: "2026-11-25T12:00:00Z"},
-		}})
-	}
 	if err := cc.publish(ctx, out); err != nil {
 		t.Fatal(err)
 	}
-	return ids
 }
 
 func listIDs(t *testing.T, cfg Config, queues ...string) []string {

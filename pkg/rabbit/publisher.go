@@ -20,6 +20,7 @@ type Publisher struct {
 	cfg     Config
 	log     *slog.Logger
 	current atomic.Pointer[publisherSession] // for Connected, without the lock
+	sent    atomic.Uint64                    // AMQP messages confirmed: a pack counts once
 
 	mu     sync.Mutex // serialises Publish, Connect and Close; guards below
 	sess   *publisherSession
@@ -62,6 +63,7 @@ func (p *Publisher) Publish(ctx context.Context, msgs []Publishing) error {
 		return err
 	}
 	now := time.Now()
+	msgs = pack(msgs, p.cfg.Pack)
 	out := make([]outgoing, len(msgs))
 	for i, m := range msgs {
 		out[i] = outgoing{exchange: Exchange, key: m.RoutingKey, msg: amqpPublishing(m, now)}
@@ -74,8 +76,13 @@ func (p *Publisher) Publish(ctx context.Context, msgs []Publishing) error {
 		}
 		return fmt.Errorf("publish %d messages: %w", len(msgs), err)
 	}
+	p.sent.Add(uint64(len(out)))
 	return nil
 }
+
+// Sent returns how many AMQP messages the broker has confirmed: a pack
+// counts once, however many messages it carried.
+func (p *Publisher) Sent() uint64 { return p.sent.Load() }
 
 // Connect connects now rather than on the first Publish (say, to report
 // readiness early). It is a no-op when already connected.

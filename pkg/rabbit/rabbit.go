@@ -52,7 +52,10 @@ type Config struct {
 	BatchSize      int    // most deliveries handed to the handler at once; default 1
 	// BatchWait is how long a batch that is not yet full waits for more
 	// deliveries after its first one; default 0: take what has arrived.
-	BatchWait     time.Duration
+	BatchWait time.Duration
+	// Pack is how many messages for one queue a Publish may send as one AMQP
+	// message (PackType); 0 or 1: each alone. Consumers always unpack.
+	Pack          int
 	DeliveryLimit int           // x-delivery-limit of every quorum queue; default 20; never change it on a live broker (406)
 	RequeueDelay  time.Duration // wait before nack-requeue after a transient handler error; default 1s
 
@@ -108,7 +111,10 @@ type Delivery struct {
 
 	gen uint64         // connection generation that delivered it
 	ch  *amqp.Channel  // channel that delivered it; its tags mean nothing elsewhere
-	raw *amqp.Delivery // properties copied onto a dead letter
+	raw *amqp.Delivery // the AMQP delivery: its tag settles it; its properties go onto a dead letter
+
+	packed    int   // how many messages the pack it came in held; 0: it came alone
+	unpackErr error // why the pack it is could not be read; the handler never sees it
 }
 
 // BatchHandler handles deliveries and returns exactly one error per delivery,

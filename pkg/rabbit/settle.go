@@ -18,6 +18,11 @@ const deadLetterTimeout = 10 * time.Second
 // It returns an error, ending the generation, when a dead letter could not be
 // published: that delivery was requeued, and a fresh connection is the
 // surest way to a clean confirm channel.
+//
+// The messages of a pack share one AMQP delivery, settled once for all of
+// them: acked when each was handled or dead-lettered on its own, requeued
+// whole when any is to be retried (those already handled are committed, and
+// their inbox drops them when the pack comes again).
 func (c *Consumer) handleBatch(ctx context.Context, s *consumerSession, ds []Delivery) error {
 	if c.live.Load() != s.gen {
 		return errors.New("connection closed") // the broker redelivers the batch
@@ -27,23 +32,28 @@ func (c *Consumer) handleBatch(ctx context.Context, s *consumerSession, ds []Del
 		c.ackAll(ds)
 		return nil
 	}
-	var retry []Delivery
+	var retry []Delivery // one per AMQP delivery
 	var dlErr error
-	for i, d := range ds {
-		err := errs[i]
-		switch {
-		case err == nil:
-			c.settle(d, true)
-		case msg.IsPermanent(err):
-			dlErr = errors.Join(dlErr, c.deadLetter(ctx, s, d, err.Error()))
-		case d.DeliveryCount+1 >= c.cfg.DeliveryLimit:
-			reason := fmt.Sprintf("delivery limit %d reached: %v", c.cfg.DeliveryLimit, err)
-			dlErr = errors.Join(dlErr, c.deadLetter(ctx, s, d, reason))
-		default:
-			c.log.Warn("handler failed, will retry", "message_id", d.MessageID, "type", d.Type,
-				"correlation_id", d.CorrelationID, "delivery_count", d.DeliveryCount, "err", err)
-			retry = append(retry, d)
+	for i := 0; i < len(ds); {
+		n := max(ds[i].packed, 1) // a pack's messages are consecutive, never split
+		unit, uerrs := ds[i:i+n], errs[i:i+n]
+		i += n
+		if c.retries(unit, uerrs) {
+			retry = append(retry, unit[0])
+			continue
 		}
+		var err error
+		for j, d := range unit {
+			if uerrs[j] != nil {
+				err = errors.Join(err, c.deadLetter(ctx, s, d, c.deathReason(d, uerrs[j])))
+			}
+		}
+		if err != nil {
+			c.settle(unit[0], false)
+			dlErr = errors.Join(dlErr, err)
+			continue
+		}
+		c.settle(unit[0], true)
 	}
 	if len(retry) > 0 {
 		// Requeueing at once would spin on a failing dependency. During a
@@ -54,6 +64,31 @@ func (c *Consumer) handleBatch(ctx context.Context, s *consumerSession, ds []Del
 		}
 	}
 	return dlErr
+}
+
+// retries reports whether the AMQP delivery of unit goes back to the queue:
+// one of its messages failed for a reason that may pass, and the delivery
+// limit is not reached. It logs each such failure.
+func (c *Consumer) retries(unit []Delivery, errs []error) bool {
+	again := false
+	for i, d := range unit {
+		err := errs[i]
+		if err == nil || msg.IsPermanent(err) || d.DeliveryCount+1 >= c.cfg.DeliveryLimit {
+			continue
+		}
+		c.log.Warn("handler failed, will retry", "message_id", d.MessageID, "type", d.Type,
+			"correlation_id", d.CorrelationID, "delivery_count", d.DeliveryCount, "err", err)
+		again = true
+	}
+	return again
+}
+
+// deathReason says why d, whose handling failed with err, is dead-lettered.
+func (c *Consumer) deathReason(d Delivery, err error) string {
+	if msg.IsPermanent(err) {
+		return err.Error()
+	}
+	return fmt.Sprintf("delivery limit %d reached: %v", c.cfg.DeliveryLimit, err)
 }
 
 func allNil(errs []error) bool {
@@ -84,9 +119,38 @@ func (c *Consumer) ackAll(ds []Delivery) {
 	}
 }
 
-// callHandler runs the handler, turning a panic or a wrong number of errors
-// into a transient error for every delivery.
-func (c *Consumer) callHandler(ctx context.Context, ds []Delivery) (errs []error) {
+// callHandler runs the handler on every delivery but unreadable packs (each
+// of those fails for good), turning a panic or a wrong number of errors into
+// a transient error for every delivery it was given.
+func (c *Consumer) callHandler(ctx context.Context, ds []Delivery) []error {
+	readable := ds
+	for _, d := range ds {
+		if d.unpackErr != nil {
+			readable = nil
+			break
+		}
+	}
+	if readable != nil {
+		return c.callHandlerOn(ctx, ds)
+	}
+	errs := make([]error, len(ds))
+	var idx []int
+	for i, d := range ds {
+		if d.unpackErr != nil {
+			errs[i] = msg.Permanent(d.unpackErr)
+		} else {
+			readable, idx = append(readable, d), append(idx, i)
+		}
+	}
+	if len(readable) > 0 {
+		for j, err := range c.callHandlerOn(ctx, readable) {
+			errs[idx[j]] = err
+		}
+	}
+	return errs
+}
+
+func (c *Consumer) callHandlerOn(ctx context.Context, ds []Delivery) (errs []error) {
 	defer func() {
 		if r := recover(); r != nil {
 			c.log.Error("handler panicked", "panic", r, "batch", len(ds))
@@ -132,29 +196,30 @@ func (c *Consumer) settle(d Delivery, ack bool) {
 	}
 }
 
-// deadLetter publishes a copy of d to DeadLetterExchange, waits for the
-// confirm, and only then acks d. If the copy is not confirmed, d is requeued.
+// deadLetter publishes a copy of d to DeadLetterExchange and waits for the
+// confirm. The caller settles d's AMQP delivery: acked once each of its
+// messages was handled or dead-lettered, requeued if a copy failed.
 func (c *Consumer) deadLetter(ctx context.Context, s *consumerSession, d Delivery, reason string) error {
 	ctx, cancel := context.WithTimeout(ctx, deadLetterTimeout)
 	defer cancel()
 	out := outgoing{exchange: DeadLetterExchange, key: c.queue, msg: deadLetterMessage(d, c.queue, reason, c.now())}
 	if err := s.dl.publish(ctx, []outgoing{out}); err != nil {
-		c.settle(d, false)
 		return fmt.Errorf("dead-letter message %s: %w", d.MessageID, err)
 	}
-	c.settle(d, true)
 	c.log.Error("message dead-lettered", "message_id", d.MessageID, "type", d.Type,
 		"correlation_id", d.CorrelationID, "reason", reason)
 	return nil
 }
 
 // deadLetterMessage copies d's body and properties, persistent, adding why,
-// from where and when. UserId and Expiration are left out: the broker
-// refuses a foreign user id, and a dead letter must not expire.
+// from where and when; a message out of a pack goes alone, with its own id,
+// type and correlation id and the pack's other properties. UserId and
+// Expiration are left out: the broker refuses a foreign user id, and a dead
+// letter must not expire.
 func deadLetterMessage(d Delivery, queue, reason string, now time.Time) amqp.Publishing {
 	r := d.raw
-	h := make(amqp.Table, len(r.Headers)+3)
-	for k, v := range r.Headers {
+	h := make(amqp.Table, len(d.Headers)+3)
+	for k, v := range d.Headers {
 		h[k] = v
 	}
 	h[HeaderDeathReason] = reason
@@ -166,12 +231,12 @@ func deadLetterMessage(d Delivery, queue, reason string, now time.Time) amqp.Pub
 		ContentEncoding: r.ContentEncoding,
 		DeliveryMode:    amqp.Persistent,
 		Priority:        r.Priority,
-		CorrelationId:   r.CorrelationId,
+		CorrelationId:   d.CorrelationID,
 		ReplyTo:         r.ReplyTo,
-		MessageId:       r.MessageId,
+		MessageId:       d.MessageID,
 		Timestamp:       r.Timestamp,
-		Type:            r.Type,
+		Type:            d.Type,
 		AppId:           r.AppId,
-		Body:            r.Body,
+		Body:            d.Body,
 	}
 }

@@ -10,7 +10,8 @@ import (
 // Tap receives a copy of every message routed to one queue: a private queue
 // (server-named, exclusive, deleted with the connection) bound to Exchange
 // with the same routing key, so the direct exchange delivers each message to
-// both and the tap takes nothing from the queue's real consumer. It is for
+// both and the tap takes nothing from the queue's real consumer; a pack comes
+// out as the bodies of its messages. It is for
 // observing (tests, the load generator); it does not reconnect, and Bodies
 // closes when its connection does.
 type Tap struct {
@@ -40,7 +41,18 @@ func NewTap(ctx context.Context, cfg Config, routingKey string) (*Tap, error) {
 	go func() {
 		defer close(bodies)
 		for d := range deliveries {
-			bodies <- d.Body
+			if d.Type != PackType {
+				bodies <- d.Body
+				continue
+			}
+			ms, err := unpack(d.Body)
+			if err != nil {
+				bodies <- d.Body // the observer sees what it cannot read
+				continue
+			}
+			for _, m := range ms {
+				bodies <- m.Body
+			}
 		}
 	}()
 	return &Tap{conn: conn, Bodies: bodies}, nil

@@ -65,7 +65,7 @@ func TestDeadLetterMessage(t *testing.T) {
 		ContentType: "application/json", MessageId: "m1", Type: "T", CorrelationId: "o1",
 		UserId: "someone", Expiration: "1000", Body: []byte("{}"),
 	}
-	got := deadLetterMessage(Delivery{raw: raw}, "billing", "bad input", now)
+	got := deadLetterMessage(newDelivery("billing", 1, nil, raw), "billing", "bad input", now)
 	want := amqp.Publishing{
 		Headers: amqp.Table{
 			"x-trace": "abc", HeaderDeathReason: "bad input", HeaderOriginalQueue: "billing",

@@ -63,7 +63,11 @@ func newMetrics(s *Service) (*prometheus.Registry, counters) {
 		}
 		return 0
 	})
-	reg.MustRegister(c.messages, c.batchSeconds, c.published, c.pruned, backlog, connected,
+	sent := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "bookshop_amqp_published_total",
+		Help: "AMQP messages confirmed by the broker: a pack of outbox messages counts once.",
+	}, func() float64 { return float64(s.Publisher.Sent()) })
+	reg.MustRegister(c.messages, c.batchSeconds, c.published, c.pruned, backlog, connected, sent,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg, c
 }

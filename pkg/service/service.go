@@ -83,6 +83,7 @@ func (s *Service) rabbitConfig(role string) rabbit.Config {
 		Prefetch:       s.Config.AMQP.Prefetch,
 		BatchSize:      s.Config.AMQP.BatchSize,
 		BatchWait:      s.Config.AMQP.BatchWait,
+		Pack:           s.Config.AMQP.PackSize,
 		RequeueDelay:   s.Config.AMQP.RequeueDelay,
 	}
 }
