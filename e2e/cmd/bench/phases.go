@@ -89,11 +89,12 @@ func (b *bench) measure(ctx context.Context, p *phase, rep *report, load func())
 	if err != nil {
 		return err
 	}
-	if p.Finished > 0 {
-		p.MsgsPerOrder = (pub1 - pub0) / float64(p.Finished+p.Unfinished)
+	if n := float64(p.Finished + p.Unfinished); n > 0 {
+		p.MsgsPerOrder = (pub1.msgs - pub0.msgs) / n
+		p.AMQPMsgsPerOrder = (pub1.amqp - pub0.amqp) / n
 	}
 	if rep.Ceiling.MsgsPerSec > 0 {
-		p.CeilingShare = p.OrdersPerSec * p.MsgsPerOrder / rep.Ceiling.MsgsPerSec
+		p.CeilingShare = p.OrdersPerSec * p.AMQPMsgsPerOrder / rep.Ceiling.MsgsPerSec
 	}
 	rep.Phases = append(rep.Phases, p)
 	fmt.Fprintf(b.log, "  %d orders finished in %.1fs: %.0f orders/s, to terminal p50 %s ms p99 %s ms\n",

@@ -25,30 +25,32 @@ type report struct {
 
 // phase is one load: closed loop at a concurrency, or open loop at a rate.
 type phase struct {
-	Name           string             `json:"name"`
-	Concurrency    int                `json:"concurrency,omitempty"`
-	Rate           float64            `json:"rate,omitempty"` // offered orders/s
-	WindowSeconds  float64            `json:"window_seconds"` // placing orders
-	Seconds        float64            `json:"seconds"`        // from the first order to the last one's end
-	SaturatedAfter float64            `json:"saturated_after_seconds,omitempty"`
-	LoadAvgStart   float64            `json:"load_avg_start"`
-	LoadAvgEnd     float64            `json:"load_avg_end"`
-	Finished       int                `json:"finished"`
-	Unfinished     int                `json:"unfinished"`
-	CheckoutErrors int                `json:"checkout_errors"`
-	OrdersPerSec   float64            `json:"orders_per_sec"`
-	CeilingShare   float64            `json:"share_of_broker_ceiling"`
-	MsgsPerOrder   float64            `json:"broker_msgs_per_order"`
-	CheckoutP50    float64            `json:"checkout_p50_ms"`
-	CheckoutP99    float64            `json:"checkout_p99_ms"`
-	TerminalP50    float64            `json:"terminal_p50_ms"`
-	TerminalP95    float64            `json:"terminal_p95_ms"`
-	TerminalP99    float64            `json:"terminal_p99_ms"`
-	TerminalMax    float64            `json:"terminal_max_ms"`
-	Outcomes       map[string]int     `json:"outcomes"`
-	CPUPer1000     map[string]float64 `json:"cpu_seconds_per_1000_orders"`
-	PeakRSSMiB     map[string]float64 `json:"peak_rss_mib"`
-	Failures       []string           `json:"failures,omitempty"`
+	Name           string  `json:"name"`
+	Concurrency    int     `json:"concurrency,omitempty"`
+	Rate           float64 `json:"rate,omitempty"` // offered orders/s
+	WindowSeconds  float64 `json:"window_seconds"` // placing orders
+	Seconds        float64 `json:"seconds"`        // from the first order to the last one's end
+	SaturatedAfter float64 `json:"saturated_after_seconds,omitempty"`
+	LoadAvgStart   float64 `json:"load_avg_start"`
+	LoadAvgEnd     float64 `json:"load_avg_end"`
+	Finished       int     `json:"finished"`
+	Unfinished     int     `json:"unfinished"`
+	CheckoutErrors int     `json:"checkout_errors"`
+	OrdersPerSec   float64 `json:"orders_per_sec"`
+	CeilingShare   float64 `json:"share_of_broker_ceiling"`
+	MsgsPerOrder   float64 `json:"broker_msgs_per_order"`
+	// AMQPMsgsPerOrder counts what the broker handled: a pack once.
+	AMQPMsgsPerOrder float64            `json:"amqp_msgs_per_order"`
+	CheckoutP50      float64            `json:"checkout_p50_ms"`
+	CheckoutP99      float64            `json:"checkout_p99_ms"`
+	TerminalP50      float64            `json:"terminal_p50_ms"`
+	TerminalP95      float64            `json:"terminal_p95_ms"`
+	TerminalP99      float64            `json:"terminal_p99_ms"`
+	TerminalMax      float64            `json:"terminal_max_ms"`
+	Outcomes         map[string]int     `json:"outcomes"`
+	CPUPer1000       map[string]float64 `json:"cpu_seconds_per_1000_orders"`
+	PeakRSSMiB       map[string]float64 `json:"peak_rss_mib"`
+	Failures         []string           `json:"failures,omitempty"`
 }
 
 // summarise fills the phase's latency, rate and outcome figures from rec.
@@ -102,7 +104,7 @@ func (r *report) print(w io.Writer, processes []string) {
 	row("orders finished", func(p *phase) string { return fmt.Sprint(p.Finished) })
 	row("orders/s sustained", func(p *phase) string { return fmt.Sprintf("%.0f", p.OrdersPerSec) })
 	row("share of broker ceiling", func(p *phase) string { return fmt.Sprintf("%.0f%%", 100*p.CeilingShare) })
-	row("broker msgs per order", func(p *phase) string { return fmt.Sprintf("%.1f", p.MsgsPerOrder) })
+	row("msgs per order (AMQP msgs)", func(p *phase) string { return fmt.Sprintf("%.1f (%.1f)", p.MsgsPerOrder, p.AMQPMsgsPerOrder) })
 	row("checkout p50 / p99 (ms)", func(p *phase) string { return fmt.Sprintf("%s / %s", ms(p.CheckoutP50), ms(p.CheckoutP99)) })
 	row("to terminal p50 (ms)", func(p *phase) string { return ms(p.TerminalP50) })
 	row("to terminal p95 (ms)", func(p *phase) string { return ms(p.TerminalP95) })

@@ -89,17 +89,27 @@ func (m *meter) peaks() map[string]int64 {
 
 // published sums bookshop_outbox_published_total over the five programs:
 // every message the shop sent through the broker.
-func published(ctx context.Context, shop *harness.Shop) (float64, error) {
-	total := 0.0
+func published(ctx context.Context, shop *harness.Shop) (counts, error) {
+	var total counts
 	for _, name := range harness.Programs {
-		v, err := scrape(ctx, shop.Client.HTTP, shop.URL(name)+"/metrics", "bookshop_outbox_published_total")
+		base := shop.URL(name) + "/metrics"
+		msgs, err := scrape(ctx, shop.Client.HTTP, base, "bookshop_outbox_published_total")
 		if err != nil {
-			return 0, err
+			return counts{}, err
 		}
-		total += v
+		amqp, err := scrape(ctx, shop.Client.HTTP, base, "bookshop_amqp_published_total")
+		if err != nil {
+			return counts{}, err
+		}
+		total.msgs += msgs
+		total.amqp += amqp
 	}
 	return total, nil
 }
+
+// counts are messages published: outbox messages, and the AMQP messages
+// that carried them (fewer when packed).
+type counts struct{ msgs, amqp float64 }
 
 // scrape reads one unlabelled sample from a Prometheus text page.
 func scrape(ctx context.Context, c *http.Client, url, metric string) (float64, error) {
