@@ -19,8 +19,9 @@
 // (p50, p99), the time from checkout to the order's terminal
 // OrderStatusChanged (p50, p95, p99), the outcomes, orders not finished,
 // CPU seconds per 1,000 orders of each program, the broker and the bench
-// itself (from /proc/PID/stat), and each program's peak RSS (VmHWM, reset
-// per phase). The broker is shared with whatever else runs on the machine:
+// itself (from /proc/PID/stat), each program's peak RSS (VmHWM, reset per
+// phase), and the messages published per order with the AMQP messages that
+// carried them (fewer when packed). The broker is shared with whatever else runs on the machine:
 // its CPU is all of its work, not the shop's alone. -json prints the same as
 // JSON, and the latency against the open-loop rates is drawn into -plot.
 //
