@@ -86,14 +86,36 @@ func (g *Gateway) do(ctx context.Context, op Operation, decide decider) (billing
 func (g *Gateway) record(ctx context.Context, op Operation) (billing.GatewayResult, error) {
 	now := pkgsqlite.Time(g.o.Now())
 	op.TransactionID, op.Calls, op.CreatedAt, op.LastCallAt = "txn_"+g.o.NewID(), 1, now, now
-	var res billing.GatewayResult
-	err := g.db.QueryRowContext(context.WithoutCancel(ctx), `INSERT INTO gateway_operations (`+opColumns+`)
+	fail := func(err error) (billing.GatewayResult, error) {
+		return billing.GatewayResult{}, fmt.Errorf("card gateway %s %s of order %s: %w", op.Kind, op.Key, op.OrderID, err)
+	}
+	rows, err := g.db.QueryContext(context.WithoutCancel(ctx), `INSERT INTO gateway_operations (`+opColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (idempotency_key) DO UPDATE SET calls = calls + 1, last_call_at = excluded.last_call_at
-		RETURNING transaction_id, approved, decline_reason, amount_cents, currency`, op.args()...).
-		Scan(&res.TransactionID, &res.Approved, &res.DeclineReason, &res.AmountCents, &res.Currency)
+		RETURNING transaction_id, approved, decline_reason, amount_cents, currency`, op.args()...)
 	if err != nil {
-		return billing.GatewayResult{}, fmt.Errorf("card gateway %s %s of order %s: %w", op.Kind, op.Key, op.OrderID, err)
+		return fail(err)
+	}
+	defer rows.Close()
+	var res billing.GatewayResult
+	n := 0
+	// Read to the end, not QueryRow: SQLite commits a statement that returns
+	// rows when it is stepped past its last one, and runs the WAL's automatic
+	// checkpoint only then. QueryRow stops after the first row and resets the
+	// statement, which commits without the checkpoint: the gateway's WAL file
+	// grew by ~19 KB a charge, without end (5 GB after 4 minutes at 1,000
+	// orders/s), and every read of it slowed down.
+	for rows.Next() {
+		if err := rows.Scan(&res.TransactionID, &res.Approved, &res.DeclineReason, &res.AmountCents, &res.Currency); err != nil {
+			return fail(err)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	if n != 1 {
+		return fail(fmt.Errorf("upsert returned %d rows", n))
 	}
 	return res, nil
 }
