@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -123,17 +124,11 @@ func (c *Consumer) ackAll(ds []Delivery) {
 // of those fails for good), turning a panic or a wrong number of errors into
 // a transient error for every delivery it was given.
 func (c *Consumer) callHandler(ctx context.Context, ds []Delivery) []error {
-	readable := ds
-	for _, d := range ds {
-		if d.unpackErr != nil {
-			readable = nil
-			break
-		}
-	}
-	if readable != nil {
+	if !slices.ContainsFunc(ds, func(d Delivery) bool { return d.unpackErr != nil }) {
 		return c.callHandlerOn(ctx, ds)
 	}
 	errs := make([]error, len(ds))
+	var readable []Delivery
 	var idx []int
 	for i, d := range ds {
 		if d.unpackErr != nil {
