@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"context"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -72,6 +73,33 @@ func crashTest(t *testing.T, n int, env map[string]string) {
 	waitFed(t, fed)
 	shop.AwaitTerminal(t, orders, 3*time.Minute)
 	shop.CheckInvariants(t, orders)
+	checkPacked(t, shop)
+}
+
+// checkPacked: the crashes hit packs, not only single messages. A program
+// restarted on a backlog relays many messages at once, which go in packs:
+// since the last restarts, the programs published fewer AMQP messages than
+// messages.
+func checkPacked(t *testing.T, shop *harness.Shop) {
+	t.Helper()
+	var msgs, amqp float64
+	for _, name := range harness.Programs {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		m, err := shop.Metric(ctx, name, "bookshop_outbox_published_total")
+		if err == nil {
+			var a float64
+			a, err = shop.Metric(ctx, name, "bookshop_amqp_published_total")
+			msgs, amqp = msgs+m, amqp+a
+		}
+		cancel()
+		if err != nil {
+			t.Fatalf("%s's metrics: %v", name, err)
+		}
+	}
+	t.Logf("since the last restarts: %.0f messages published in %.0f AMQP messages", msgs, amqp)
+	if amqp >= msgs {
+		t.Errorf("%.0f messages went in %.0f AMQP messages: nothing was packed", msgs, amqp)
+	}
 }
 
 type chaosRound struct {
