@@ -44,6 +44,7 @@ func NewPublisher(cfg Config, log *slog.Logger) *Publisher {
 
 // Publish sends all msgs as persistent, mandatory messages to Exchange, all in
 // flight at once, and returns nil only after the broker confirmed every one.
+// With Config.Pack, the messages for one queue go in packs (PackType).
 // A nack, an unroutable message (wrapping ErrUnroutable) or a lost connection
 // is an error, and the caller retries the whole batch later: delivery is at
 // least once.
@@ -63,9 +64,9 @@ func (p *Publisher) Publish(ctx context.Context, msgs []Publishing) error {
 		return err
 	}
 	now := time.Now()
-	msgs = pack(msgs, p.cfg.Pack)
-	out := make([]outgoing, len(msgs))
-	for i, m := range msgs {
+	amqpMsgs := pack(msgs, p.cfg.Pack)
+	out := make([]outgoing, len(amqpMsgs))
+	for i, m := range amqpMsgs {
 		out[i] = outgoing{exchange: Exchange, key: m.RoutingKey, msg: amqpPublishing(m, now)}
 	}
 	if err := s.cc.publish(ctx, out); err != nil {

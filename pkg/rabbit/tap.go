@@ -11,9 +11,9 @@ import (
 // (server-named, exclusive, deleted with the connection) bound to Exchange
 // with the same routing key, so the direct exchange delivers each message to
 // both and the tap takes nothing from the queue's real consumer; a pack comes
-// out as the bodies of its messages. It is for
-// observing (tests, the load generator); it does not reconnect, and Bodies
-// closes when its connection does.
+// out as the bodies of its messages. It is for observing (tests, the load
+// generator); it does not reconnect, and Bodies closes when its connection
+// does.
 type Tap struct {
 	conn   *amqp.Connection
 	Bodies <-chan []byte
