@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"image/png"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"bookshop/e2e/harness"
+	"bookshop/pkg/catalog"
 )
 
 // The plot renders the open-loop phases as a PNG with each series' colour
@@ -72,5 +76,36 @@ func TestParseFlags(t *testing.T) {
 		if _, err := parseFlags(append([]string{"bench"}, args...), func(string) string { return "" }, &bytes.Buffer{}); err == nil {
 			t.Errorf("parseFlags(%v) accepted", args)
 		}
+	}
+}
+
+// -stock rewrites the catalog with more copies of every title in stock,
+// leaves the titles out of stock out, and points both readers at it.
+func TestRestock(t *testing.T) {
+	cat, err := catalog.New([]catalog.Book{
+		{ISBN: "9780262033848", Title: "A", Author: "X", PriceCents: 100, Currency: "GBP", Stock: 5},
+		{ISBN: "9781449373320", Title: "B", Author: "Y", PriceCents: 200, Currency: "GBP", Stock: 0},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config{stock: 1_000_000, env: harness.EnvFlag{"FRONTEND_CATALOG_PATH": "/mine.yaml"}}
+	path := filepath.Join(t.TempDir(), "catalog.yaml")
+	returned, err := restock(cfg, cat, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := catalog.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if returned.Books[0].Stock != 1_000_000 {
+		t.Errorf("restock returned %+v", returned.Books)
+	}
+	if got.Books[0].Stock != 1_000_000 || got.Books[1].Stock != 0 || got.Books[0].Title != "A" {
+		t.Errorf("restocked catalog %+v", got.Books)
+	}
+	if cfg.env["FULFILLMENT_CATALOG_PATH"] != path || cfg.env["FRONTEND_CATALOG_PATH"] != "/mine.yaml" {
+		t.Errorf("env %v", cfg.env)
 	}
 }
