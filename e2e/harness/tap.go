@@ -44,6 +44,10 @@ func NewTapOf(ctx context.Context, amqpURL, routingKey string, keep func(body []
 	return &Tap{tap: t, Events: events}, nil
 }
 
+// Packs returns how many packs (several messages in one AMQP message) the
+// tap has received so far.
+func (t *Tap) Packs() int64 { return t.tap.Packs() }
+
 // Close closes the tap's connection; its queue goes with it.
 func (t *Tap) Close() error { return t.tap.Close() }
 

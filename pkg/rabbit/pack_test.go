@@ -129,6 +129,9 @@ func TestPackedMessagesArriveOneByOne(t *testing.T) {
 			t.Fatalf("tap saw %d of %d bodies", len(seen), len(msgs))
 		}
 	}
+	if n := tap.Packs(); n != 7 {
+		t.Errorf("tap counted %d packs, want 7", n)
+	}
 	waitFor(t, 10*time.Second, "billing queue to drain", func() bool {
 		return rabbittest.QueueDepth(t, cfg.URL, "billing") == 0
 	})

@@ -3,6 +3,7 @@ package rabbit
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -17,7 +18,11 @@ import (
 type Tap struct {
 	conn   *amqp.Connection
 	Bodies <-chan []byte
+	packs  atomic.Int64
 }
+
+// Packs returns how many packs the tap has received so far.
+func (t *Tap) Packs() int64 { return t.packs.Load() }
 
 // NewTap declares the topology, binds a private queue to routingKey and
 // starts receiving.
@@ -38,6 +43,7 @@ func NewTap(ctx context.Context, cfg Config, routingKey string) (*Tap, error) {
 		return nil, fmt.Errorf("tap %s: %w", routingKey, err)
 	}
 	bodies := make(chan []byte, 1024)
+	t := &Tap{conn: conn, Bodies: bodies}
 	go func() {
 		defer close(bodies)
 		for d := range deliveries {
@@ -45,6 +51,7 @@ func NewTap(ctx context.Context, cfg Config, routingKey string) (*Tap, error) {
 				bodies <- d.Body
 				continue
 			}
+			t.packs.Add(1)
 			ms, err := unpack(d.Body)
 			if err != nil {
 				bodies <- d.Body // the observer sees what it cannot read
@@ -55,7 +62,7 @@ func NewTap(ctx context.Context, cfg Config, routingKey string) (*Tap, error) {
 			}
 		}
 	}()
-	return &Tap{conn: conn, Bodies: bodies}, nil
+	return t, nil
 }
 
 func tapQueue(conn *amqp.Connection, routingKey string) (<-chan amqp.Delivery, error) {
