@@ -1,50 +1,34 @@
 package communication_test
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"testing"
+
+	"github.com/jmoiron/sqlx"
 
 	"bookshop/communication"
 	commsqlite "bookshop/communication/sqlite"
 	"bookshop/pkg/bench"
 	"bookshop/pkg/inbox"
 	"bookshop/pkg/msg"
-	"bookshop/pkg/outbox"
-	"bookshop/pkg/sqlite"
 )
 
 // BenchmarkSendEmail runs batches of fresh SendEmail commands (the order
-// confirmation of two books) through communication as the service does with
-// its default sender, the mailbox: the inbox Processor (Resend, Optimistic)
-// on a real SQLite file at the durable defaults. Per command: the look-up
-// of the order's email, rendering, the email row, the reply; one commit per
-// batch. cpu-ns/msg is the process's CPU time per command, steadier than
-// ns/msg on a busy machine.
+// confirmation of two books) through communication as the service does
+// (bench.Worker) with its default sender, the mailbox. Per command: the
+// look-up of the order's email, rendering, the email row, the reply; one
+// commit per batch. cpu-ns/msg is the process's CPU time per command,
+// steadier than ns/msg on a busy machine.
 func BenchmarkSendEmail(b *testing.B) {
-	for _, n := range []int{1, 16} {
-		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
-			ctx := context.Background()
-			db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "communication.db"), sqlite.Options{},
-				outbox.Migrations, inbox.Migrations, commsqlite.Migrations)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer db.Close()
-			ml, err := communication.NewMailer(communication.Deps{Store: &commsqlite.Emails{DB: db},
-				Sender: communication.Mailbox{}, Log: slog.New(slog.DiscardHandler)})
-			if err != nil {
-				b.Fatal(err)
-			}
-			p := &inbox.Processor{DB: db, Handle: ml.Handle, Duplicates: inbox.Resend,
-				Isolation: inbox.Optimistic, Log: slog.New(slog.DiscardHandler)}
-			bench.Batches(b, p, n, func(k int) []byte {
-				return confirmation(b, fmt.Sprintf("order-%d", k))
-			})
-		})
-	}
+	bench.Worker(b, commsqlite.Migrations, func(b *testing.B, db *sqlx.DB) inbox.Handler {
+		ml, err := communication.NewMailer(communication.Deps{Store: &commsqlite.Emails{DB: db},
+			Sender: communication.Mailbox{}, Log: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return ml.Handle
+	}, func(b *testing.B, k int) []byte { return confirmation(b, fmt.Sprintf("order-%d", k)) })
 }
 
 func confirmation(b *testing.B, orderID string) []byte {

@@ -5,12 +5,20 @@ package bench
 
 import (
 	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"bookshop/pkg/inbox"
 	"bookshop/pkg/msg"
+	"bookshop/pkg/outbox"
+	"bookshop/pkg/sqlite"
 )
 
 // Batches hands p batches of n fresh messages, the k-th of the benchmark
@@ -40,6 +48,29 @@ func Batches(b *testing.B, p *inbox.Processor, n int, next func(k int) []byte) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(msgs), "ns/msg")
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(msgs), "cpu-ns/msg")
+}
+
+// Worker runs a worker's command the way its service does, in batches of 1
+// and of 16: on a fresh SQLite file at the durable defaults with the outbox,
+// the inbox and the worker's migrations, through an inbox.Processor set as a
+// worker's consumer sets it (Resend, Optimistic). handler builds the
+// worker's handler on that file; next is the k-th command's body (Batches).
+// Both are given the benchmark of the batch size.
+func Worker(b *testing.B, migrations fs.FS, handler func(b *testing.B, db *sqlx.DB) inbox.Handler,
+	next func(b *testing.B, k int) []byte) {
+	for _, n := range []int{1, 16} {
+		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
+			db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "worker.db"), sqlite.Options{},
+				outbox.Migrations, inbox.Migrations, migrations)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			p := &inbox.Processor{DB: db, Handle: handler(b, db), Duplicates: inbox.Resend,
+				Isolation: inbox.Optimistic, Log: slog.New(slog.DiscardHandler)}
+			Batches(b, p, n, func(k int) []byte { return next(b, k) })
+		})
+	}
 }
 
 // Body is m in a fresh envelope for orderID, encoded as a delivery's body.
