@@ -9,10 +9,10 @@ import (
 
 	"bookshop/frontend"
 	fsqlite "bookshop/frontend/sqlite"
+	"bookshop/pkg/bench"
 	"bookshop/pkg/msg"
 	"bookshop/pkg/sqlite"
 
-	"bookshop/pkg/bench"
 	"github.com/jmoiron/sqlx"
 )
 

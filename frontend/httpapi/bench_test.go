@@ -15,11 +15,11 @@ import (
 	"bookshop/frontend"
 	"bookshop/frontend/httpapi"
 	fsqlite "bookshop/frontend/sqlite"
+	"bookshop/pkg/bench"
 	"bookshop/pkg/catalog"
 	"bookshop/pkg/outbox"
 	"bookshop/pkg/sqlite"
 
-	"bookshop/pkg/bench"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
