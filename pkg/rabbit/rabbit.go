@@ -49,7 +49,7 @@ type Config struct {
 	URL            string // amqp://guest:guest@127.0.0.1:5672/vhost
 	ConnectionName string // client-provided name, shown by rabbitmqctl list_connections
 	Prefetch       int    // basic.qos per consumer; default 64
-	BatchSize      int    // most deliveries handed to the handler at once; default 1
+	BatchSize      int    // most deliveries handed to the handler at once (a pack is not split: up to Pack-1 more); default 1
 	// BatchWait is how long a batch that is not yet full waits for more
 	// deliveries after its first one; default 0: take what has arrived.
 	BatchWait time.Duration
